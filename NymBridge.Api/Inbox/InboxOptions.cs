@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NymBridge.Api.Inbox;
+
+public enum InboxStoreKind
+{
+    Sqlite,
+    Memory,
+}
+
+/// <summary>The <c>Inbox</c> configuration section.</summary>
+public sealed class InboxOptions
+{
+    public const string Section = "Inbox";
+
+    public InboxStoreKind Store { get; set; } = InboxStoreKind.Sqlite;
+
+    [Required]
+    public string Path { get; set; } = "data/inbox.db";
+
+    [Range(1, 100_000_000)]
+    public long Capacity { get; set; } = 100_000;
+
+    [Range(1024, long.MaxValue)]
+    public long MaxBytes { get; set; } = 1L << 30;
+}

@@ -1,0 +1,202 @@
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using NymBridge.Protocol;
+
+namespace NymBridge.Api.Nym;
+
+/// <summary>
+/// Owns the single websocket to nym-client (it accepts only one): connects, reconnects with backoff,
+/// asks for the self address on every connect, and runs one writer and one reader per connection.
+/// Nobody else touches the socket. Split by concern: this file the lifecycle, <c>.Write</c> the
+/// outbound path, <c>.Read</c> the inbound path.
+/// </summary>
+public sealed partial class NymConnection : BackgroundService, INymConnection
+{
+    private readonly NymOptions _options;
+    private readonly IInboundSink _inbound;
+    private readonly TimeProvider _time;
+    private readonly ILogger<NymConnection> _logger;
+    private readonly Channel<OutboundFrame> _outbound;
+    private readonly ResponseWaiters _waiters = new();
+    private readonly Lock _statusLock = new();
+
+    private volatile bool _connected;
+    private volatile NymAddress? _selfAddress;
+    private DateTimeOffset? _since;
+    private long _reconnects;
+    private long _connectionsMade;
+    private string? _lastError;
+    private DateTimeOffset? _lastErrorAt;
+    private long _framesSent;
+    private long _framesReceived;
+    private long _badFrames;
+
+    public NymConnection(IOptions<NymOptions> options, IInboundSink inbound, TimeProvider time, ILogger<NymConnection> logger)
+    {
+        _options = options.Value;
+        _inbound = inbound;
+        _time = time;
+        _logger = logger;
+        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(_options.OutboundQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public NymAddress? SelfAddress => _connected ? _selfAddress : null;
+
+    public NymConnectionStatus GetStatus()
+    {
+        lock (_statusLock)
+        {
+            return new NymConnectionStatus(
+                _options.ClientUrl, _connected, _since, Interlocked.Read(ref _reconnects), _lastError, _lastErrorAt,
+                SelfAddress?.ToString(), Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
+                Interlocked.Read(ref _badFrames), _outbound.Reader.Count);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var backoff = new ReconnectBackoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            using var socket = CreateSocket();
+            try
+            {
+                await ConnectAsync(socket, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                RecordError($"connect failed: {Describe(e)}");
+                Log.ConnectFailed(_logger, Describe(e));
+                await DelayAsync(backoff.Next(), stoppingToken);
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            backoff.Reset();
+            await RunSessionAsync(socket, stoppingToken);
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                await DelayAsync(backoff.Next(), stoppingToken);
+            }
+        }
+
+        FailQueued(new NymUnavailableException("The bridge is shutting down."));
+    }
+
+    private ClientWebSocket CreateSocket()
+    {
+        var socket = new ClientWebSocket();
+        socket.Options.KeepAliveInterval = _options.KeepAliveInterval;
+        socket.Options.KeepAliveTimeout = _options.KeepAliveTimeout;
+        return socket;
+    }
+
+    private async Task ConnectAsync(ClientWebSocket socket, CancellationToken stoppingToken)
+    {
+        // nym-client takes its single slot at TCP accept and never times out a handshake, so a
+        // stuck attempt would block every later one: give up on our side and abort cleanly.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(_options.ConnectTimeout);
+        try
+        {
+            await socket.ConnectAsync(_options.ClientUrl, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            socket.Abort();
+            throw new TimeoutException($"no websocket handshake within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+        }
+    }
+
+    private async Task RunSessionAsync(ClientWebSocket socket, CancellationToken stoppingToken)
+    {
+        using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        lock (_statusLock)
+        {
+            _connected = true;
+            _since = _time.GetUtcNow();
+            if (Interlocked.Increment(ref _connectionsMade) > 1)
+            {
+                Interlocked.Increment(ref _reconnects);
+            }
+        }
+
+        Log.Connected(_logger, _options.ClientUrl);
+        var reader = ReadLoopAsync(socket, session.Token);
+        var writer = WriteLoopAsync(socket, session.Token);
+        _ = RefreshSelfAddressAsync(session.Token);
+
+        var first = await Task.WhenAny(reader, writer);
+        var reason = first.Exception?.GetBaseException() is { } error ? Describe(error) : "connection closed";
+        await session.CancelAsync();
+        socket.Abort();
+        await Task.WhenAll(reader.ContinueWith(_ => { }, TaskScheduler.Default), writer.ContinueWith(_ => { }, TaskScheduler.Default));
+
+        lock (_statusLock)
+        {
+            _connected = false;
+            _since = _time.GetUtcNow();
+        }
+
+        var lost = new NymUnavailableException($"The connection to nym-client was lost ({reason}).");
+        _waiters.FailAll(lost);
+        FailQueued(lost);
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            RecordError(reason);
+            Log.Disconnected(_logger, reason);
+        }
+    }
+
+    private async Task RefreshSelfAddressAsync(CancellationToken session)
+    {
+        try
+        {
+            var waiter = _waiters.ExpectSelfAddress();
+            await EnqueueAsync(new OutboundFrame(SelfAddressRequest.Instance), session);
+            _selfAddress = await waiter.Task.WaitAsync(_options.ResponseTimeout, _time, session);
+        }
+        catch (Exception e) when (e is TimeoutException or NymUnavailableException or OperationCanceledException)
+        {
+            if (!session.IsCancellationRequested)
+            {
+                RecordError($"no self address from nym-client: {Describe(e)}");
+            }
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(delay, _time, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void RecordError(string error)
+    {
+        lock (_statusLock)
+        {
+            _lastError = error;
+            _lastErrorAt = _time.GetUtcNow();
+        }
+    }
+
+    // Exception messages from sockets name endpoints, never payloads; still, keep only the type and message.
+    private static string Describe(Exception e) => e switch
+    {
+        WebSocketException w => $"websocket error {w.WebSocketErrorCode}: {w.Message}",
+        _ => $"{e.GetType().Name}: {e.Message}",
+    };
+}
