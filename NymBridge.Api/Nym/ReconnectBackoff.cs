@@ -5,18 +5,28 @@ namespace NymBridge.Api.Nym;
 /// three times the previous one), so a restarted nym-client is not hit by a synchronized stampede
 /// and a long outage settles at the cap.
 /// </summary>
-public sealed class ReconnectBackoff(TimeSpan min, TimeSpan max, Random? random = null)
+public sealed class ReconnectBackoff
 {
-    private readonly Random _random = random ?? Random.Shared;
-    private TimeSpan _previous = min;
+    private readonly TimeSpan _min;
+    private readonly TimeSpan _max;
+    private readonly Random _random;
+    private TimeSpan _previous;
+
+    public ReconnectBackoff(TimeSpan min, TimeSpan max, Random? random = null)
+    {
+        _min = min;
+        _max = max < min ? min : max;
+        _random = random ?? Random.Shared;
+        _previous = min;
+    }
 
     public TimeSpan Next()
     {
-        var upper = Math.Min(max.TotalMilliseconds, _previous.TotalMilliseconds * 3);
-        var delay = TimeSpan.FromMilliseconds(min.TotalMilliseconds + _random.NextDouble() * Math.Max(0, upper - min.TotalMilliseconds));
-        _previous = delay;
-        return delay;
+        var upper = Math.Min(_max.TotalMilliseconds, _previous.TotalMilliseconds * 3);
+        var span = Math.Max(0, upper - _min.TotalMilliseconds);
+        _previous = TimeSpan.FromMilliseconds(_min.TotalMilliseconds + _random.NextDouble() * span);
+        return _previous;
     }
 
-    public void Reset() => _previous = min;
+    public void Reset() => _previous = _min;
 }
