@@ -14,5 +14,8 @@ public interface INymConnection
     /// <summary>The address nym-client reported on the current connection, or null when not (yet) known.</summary>
     NymAddress? SelfAddress { get; }
 
+    /// <summary>Completes once connected and nym-client has reported its address (at once when it already has).</summary>
+    Task<NymAddress> WaitForSelfAddressAsync(CancellationToken cancellationToken);
+
     NymConnectionStatus GetStatus();
 }

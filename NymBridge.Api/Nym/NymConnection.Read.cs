@@ -108,8 +108,7 @@ public sealed partial class NymConnection
         switch (response)
         {
             case SelfAddressResponse self:
-                _selfAddress = self.Address;
-                _waiters.Complete(self.Address);
+                OnSelfAddress(self.Address);
                 break;
             case LaneQueueLengthResponse lane:
                 if (!_waiters.Complete(lane))

@@ -23,6 +23,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
 
     private volatile bool _connected;
     private volatile NymAddress? _selfAddress;
+    private TaskCompletionSource<NymAddress> _ready = NewReadySignal();
     private DateTimeOffset? _since;
     private long _reconnects;
     private long _connectionsMade;
@@ -46,6 +47,18 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
     }
 
     public NymAddress? SelfAddress => _connected ? _selfAddress : null;
+
+    public Task<NymAddress> WaitForSelfAddressAsync(CancellationToken cancellationToken) =>
+        Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken);
+
+    private static TaskCompletionSource<NymAddress> NewReadySignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void OnSelfAddress(NymAddress address)
+    {
+        _selfAddress = address;
+        _waiters.Complete(address);
+        Volatile.Read(ref _ready).TrySetResult(address);
+    }
 
     public NymConnectionStatus GetStatus()
     {
@@ -143,7 +156,12 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         lock (_statusLock)
         {
             _connected = false;
+            _selfAddress = null;
             _since = _time.GetUtcNow();
+            if (_ready.Task.IsCompleted)
+            {
+                Volatile.Write(ref _ready, NewReadySignal());
+            }
         }
 
         var lost = new NymUnavailableException($"The connection to nym-client was lost ({reason}).");
@@ -162,7 +180,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         {
             var waiter = _waiters.ExpectSelfAddress();
             await EnqueueAsync(new OutboundFrame(SelfAddressRequest.Instance), session);
-            _selfAddress = await waiter.Task.WaitAsync(_options.ResponseTimeout, _time, session);
+            await waiter.Task.WaitAsync(_options.ResponseTimeout, _time, session);
         }
         catch (Exception e) when (e is TimeoutException or NymUnavailableException or OperationCanceledException)
         {

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace NymBridge.Api.Http;
+
+public static class HttpConfiguration
+{
+    public const string DefaultUrl = "http://127.0.0.1:5977";
+
+    /// <summary><c>--emulator</c> is a shortcut for <c>--Nym:Emulator=true</c>.</summary>
+    public static string[] ExpandShortcuts(string[] args) =>
+        [.. args.Select(a => a == "--emulator" ? "--Nym:Emulator=true" : a)];
+
+    /// <summary>Loopback on 5977 unless --urls, ASPNETCORE_URLS or Kestrel endpoints say otherwise.</summary>
+    public static WebApplicationBuilder UseDefaultListenAddress(this WebApplicationBuilder builder)
+    {
+        var configured = builder.Configuration["urls"] is { Length: > 0 }
+                         || builder.Configuration["http_ports"] is { Length: > 0 }
+                         || builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
+        if (!configured)
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        return builder;
+    }
+
+    public static IServiceCollection AddBridgeHttp(this IServiceCollection services)
+    {
+        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            if (string.IsNullOrEmpty(problem.Detail))
+            {
+                problem.Detail = problem.Status switch
+                {
+                    StatusCodes.Status404NotFound => $"Nothing is at {context.HttpContext.Request.Path}. The API is described at /swagger.",
+                    StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}. The API is described at /swagger.",
+                    >= 500 => "The bridge failed to handle this request; it keeps serving. Try again, and report it if it persists.",
+                    _ => "The request could not be handled. The API is described at /swagger.",
+                };
+            }
+        });
+        return services;
+    }
+
+    public static WebApplication UseBridgeHttp(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+}

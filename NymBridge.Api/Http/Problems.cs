@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using NymBridge.Api.Nym;
+
+namespace NymBridge.Api.Http;
+
+/// <summary>The bridge's RFC 9457 problem responses, each with a <c>detail</c> that says what to do.</summary>
+public static class Problems
+{
+    public static ProblemHttpResult Validation(IDictionary<string, string[]> errors, string? detail = null) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors)
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request is invalid.",
+            Detail = detail ?? string.Join(" ", errors.SelectMany(e => e.Value)),
+        });
+
+    public static ProblemHttpResult Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static ProblemHttpResult TooLarge(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "The payload is too large.");
+
+    public static ProblemHttpResult UnsupportedMediaType(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content type.");
+
+    /// <summary>503 with <c>Retry-After</c>: nothing was written to nym-client, so the caller may simply retry.</summary>
+    public static ProblemHttpResult Unavailable(HttpResponse response, NymUnavailableException error)
+    {
+        response.Headers.RetryAfter = error.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Problem(error.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "nym-client is not available.");
+    }
+}

@@ -1,0 +1,17 @@
+using NymBridge.Api.Sending;
+
+namespace NymBridge.Api.Nym;
+
+public static class NymServiceCollectionExtensions
+{
+    public static IServiceCollection AddNymConnection(this IServiceCollection services)
+    {
+        services.AddOptions<NymOptions>().BindConfiguration(NymOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<NymConnection>();
+        services.AddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
+        services.AddHostedService(sp => sp.GetRequiredService<NymConnection>());
+        services.AddSingleton<SendRequestParser>();
+        return services;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace NymBridge.Api.OpenApi;
+
+/// <summary>
+/// Puts the endpoint metadata of <see cref="EndpointOpenApiExtensions"/> into the document: request
+/// and response examples, and the application/octet-stream form of the send endpoints.
+/// </summary>
+internal sealed class ExamplesOperationFilter : IOperationFilter
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+
+        if (metadata.OfType<RequestExampleMetadata>().FirstOrDefault() is { } request
+            && operation.RequestBody?.Content?.TryGetValue("application/json", out var requestContent) == true
+            && requestContent is OpenApiMediaType json)
+        {
+            json.Example = JsonSerializer.SerializeToNode(request.Example, request.Example.GetType(), Json);
+        }
+
+        foreach (var response in metadata.OfType<ResponseExampleMetadata>())
+        {
+            var key = response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (operation.Responses?.TryGetValue(key, out var described) == true
+                && described.Content?.TryGetValue("application/json", out var content) == true
+                && content is OpenApiMediaType media)
+            {
+                media.Example = JsonSerializer.SerializeToNode(response.Example, response.Example.GetType(), Json);
+            }
+        }
+
+        if (metadata.OfType<OctetStreamBodyMetadata>().FirstOrDefault() is { } octet && operation.RequestBody is OpenApiRequestBody body)
+        {
+            body.Required = true;
+            body.Content ??= new Dictionary<string, IOpenApiMediaType>();
+            body.Content["application/octet-stream"] = new OpenApiMediaType
+            {
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The payload bytes." },
+            };
+            operation.Parameters ??= [];
+            foreach (var field in octet.QueryFields)
+            {
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = field.Name,
+                    In = ParameterLocation.Query,
+                    Required = false,
+                    Description = field.Description + (field.Required ? " Required with application/octet-stream." : "") + " Only with application/octet-stream; in JSON it is a body field.",
+                    Schema = new OpenApiSchema { Type = field.Type == "integer" ? JsonSchemaType.Integer : JsonSchemaType.String },
+                });
+            }
+        }
+    }
+}

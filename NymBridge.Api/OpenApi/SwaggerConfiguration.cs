@@ -1,0 +1,39 @@
+using Microsoft.OpenApi;
+
+namespace NymBridge.Api.OpenApi;
+
+public static class SwaggerConfiguration
+{
+    public const string DocumentPath = "/swagger/v1/swagger.json";
+
+    public static IServiceCollection AddBridgeSwagger(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "NymBridge",
+                Version = "v1",
+                Description = "HTTP gateway to the Nym mixnet through nym-client. Send with POST /send, /send-anonymous and /reply " +
+                              "(JSON, or raw bytes as application/octet-stream); read this client's address with GET /self-address. " +
+                              "Every error is application/problem+json with a detail that says what to fix.",
+            });
+            options.OperationFilter<ExamplesOperationFilter>();
+            options.SupportNonNullableReferenceTypes();
+        });
+        return services;
+    }
+
+    /// <summary>Served in every environment: the bridge is a local tool and this is its manual.</summary>
+    public static WebApplication UseBridgeSwagger(this WebApplication app)
+    {
+        app.UseSwagger();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint(DocumentPath, "NymBridge v1");
+            options.DocumentTitle = "NymBridge API";
+        });
+        return app;
+    }
+}

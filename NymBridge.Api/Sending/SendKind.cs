@@ -1,0 +1,8 @@
+namespace NymBridge.Api.Sending;
+
+public enum SendKind
+{
+    Send,
+    SendAnonymous,
+    Reply,
+}

@@ -1,0 +1,76 @@
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using NymBridge.Api.Nym;
+using NymBridge.Emulator;
+using NymBridge.Protocol;
+
+namespace NymBridge.Tests.Api;
+
+/// <summary>
+/// The bridge in a test server, connected to a real emulator websocket on a loopback port: each test
+/// gets its own pair, so no test sees another's frames.
+/// </summary>
+public sealed class BridgeHost : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    private BridgeHost(NymClientEmulator emulator, WebApplicationFactory<Program> factory)
+    {
+        Emulator = emulator;
+        Factory = factory;
+        Client = factory.CreateClient();
+    }
+
+    public NymClientEmulator Emulator { get; }
+    public WebApplicationFactory<Program> Factory { get; }
+    public HttpClient Client { get; }
+    public INymConnection Nym => Factory.Services.GetRequiredService<INymConnection>();
+
+    public static async Task<BridgeHost> StartAsync(IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null)
+    {
+        var emulator = new NymClientEmulator(emulatorOptions);
+        await emulator.StartAsync().WaitAsync(Timeout);
+        var all = new Dictionary<string, string?>
+        {
+            ["Nym:ClientUrl"] = emulator.Url.ToString(),
+            ["Nym:ReconnectMinDelay"] = "00:00:00.050",
+            ["Nym:ReconnectMaxDelay"] = "00:00:00.500",
+            ["Inbox:Store"] = "Memory",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Testing");
+            foreach (var (key, value) in all)
+            {
+                builder.UseSetting(key, value);
+            }
+        });
+        var host = new BridgeHost(emulator, factory);
+        await host.WaitUntilReadyAsync();
+        return host;
+    }
+
+    /// <summary>Waits for the bridge to connect and learn its address: the point where sends can succeed.</summary>
+    public async Task<NymAddress> WaitUntilReadyAsync() =>
+        await Nym.WaitForSelfAddressAsync(CancellationToken.None).WaitAsync(Timeout);
+
+    /// <summary>Frames the bridge sent besides its own SelfAddress questions.</summary>
+    public IReadOnlyList<RecordedFrame> SentFrames() =>
+        [.. Emulator.ReceivedFrames.Where(f => !(f.Data.Length == 1 && f.Data[0] == (byte)RequestTag.SelfAddress))];
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, object body) => Client.PostAsJsonAsync(path, body);
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+        await Emulator.DisposeAsync();
+    }
+}
