@@ -12,6 +12,7 @@ public static class NymServiceCollectionExtensions
         services.AddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
         services.AddHostedService(sp => sp.GetRequiredService<NymConnection>());
         services.AddSingleton<SendRequestParser>();
+        services.AddSingleton<IInboundSink, TempSink>();
         return services;
     }
 }

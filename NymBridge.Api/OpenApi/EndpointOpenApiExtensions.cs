@@ -18,8 +18,7 @@ public static class EndpointOpenApiExtensions
         };
 
         return builder
-            .Accepts<TBody>("application/json")
-            .WithMetadata(new OctetStreamBodyMetadata(queryFields))
+            .WithMetadata(new SendBodyMetadata(typeof(TBody), queryFields))
             .WithMetadata(new RequestExampleMetadata(example))
             .Produces<SendResult>(StatusCodes.Status202Accepted)
             .Produces<SendResult>(StatusCodes.Status200OK)

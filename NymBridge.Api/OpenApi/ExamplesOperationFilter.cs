@@ -17,13 +17,6 @@ internal sealed class ExamplesOperationFilter : IOperationFilter
     {
         var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
 
-        if (metadata.OfType<RequestExampleMetadata>().FirstOrDefault() is { } request
-            && operation.RequestBody?.Content?.TryGetValue("application/json", out var requestContent) == true
-            && requestContent is OpenApiMediaType json)
-        {
-            json.Example = JsonSerializer.SerializeToNode(request.Example, request.Example.GetType(), Json);
-        }
-
         foreach (var response in metadata.OfType<ResponseExampleMetadata>())
         {
             var key = response.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -35,16 +28,27 @@ internal sealed class ExamplesOperationFilter : IOperationFilter
             }
         }
 
-        if (metadata.OfType<OctetStreamBodyMetadata>().FirstOrDefault() is { } octet && operation.RequestBody is OpenApiRequestBody body)
+        if (metadata.OfType<SendBodyMetadata>().FirstOrDefault() is { } body)
         {
-            body.Required = true;
-            body.Content ??= new Dictionary<string, IOpenApiMediaType>();
-            body.Content["application/octet-stream"] = new OpenApiMediaType
+            var example = metadata.OfType<RequestExampleMetadata>().FirstOrDefault()?.Example;
+            operation.RequestBody = new OpenApiRequestBody
             {
-                Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The payload bytes." },
+                Required = true,
+                Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    ["application/json"] = new OpenApiMediaType
+                    {
+                        Schema = context.SchemaGenerator.GenerateSchema(body.JsonBody, context.SchemaRepository),
+                        Example = example is null ? null : JsonSerializer.SerializeToNode(example, example.GetType(), Json),
+                    },
+                    ["application/octet-stream"] = new OpenApiMediaType
+                    {
+                        Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The payload bytes." },
+                    },
+                },
             };
             operation.Parameters ??= [];
-            foreach (var field in octet.QueryFields)
+            foreach (var field in body.QueryFields)
             {
                 operation.Parameters.Add(new OpenApiParameter
                 {

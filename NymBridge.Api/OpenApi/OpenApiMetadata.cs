@@ -6,7 +6,11 @@ public sealed record RequestExampleMetadata(object Example);
 /// <summary>An example for one response status of an endpoint.</summary>
 public sealed record ResponseExampleMetadata(int StatusCode, object Example);
 
-/// <summary>The endpoint also takes its payload as application/octet-stream, with these fields in the query string.</summary>
-public sealed record OctetStreamBodyMetadata(IReadOnlyList<QueryField> QueryFields);
+/// <summary>
+/// A send endpoint's body: <paramref name="JsonBody"/> as application/json, or the payload as
+/// application/octet-stream with these fields in the query string. Described here rather than with
+/// <c>Accepts</c>, which would make routing itself refuse other content types with a bare 415.
+/// </summary>
+public sealed record SendBodyMetadata(Type JsonBody, IReadOnlyList<QueryField> QueryFields);
 
 public sealed record QueryField(string Name, string Description, string Type, bool Required);

@@ -20,6 +20,7 @@ public static class SwaggerConfiguration
                               "Every error is application/problem+json with a detail that says what to fix.",
             });
             options.OperationFilter<ExamplesOperationFilter>();
+            options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "NymBridge.Api.xml"));
             options.SupportNonNullableReferenceTypes();
         });
         return services;

@@ -299,7 +299,7 @@ public sealed class SendRequestParser(IOptions<BridgeOptions> bridge, IOptions<N
         return null;
     }
 
-    private ReadOnlyMemory<byte> ParsePayload(JsonElement? message, string? base64, Errors errors)
+    private static ReadOnlyMemory<byte> ParsePayload(JsonElement? message, string? base64, Errors errors)
     {
         var hasMessage = message is { ValueKind: not JsonValueKind.Null };
         if (hasMessage == base64 is not null)
@@ -350,14 +350,16 @@ public sealed class SendRequestParser(IOptions<BridgeOptions> bridge, IOptions<N
 
     private ProblemHttpResult JsonProblem(JsonException e, SendKind kind)
     {
-        var field = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
+        // Conversion errors name the field in Path; syntax errors also carry a Path, but no field is at fault.
+        var conversion = e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal);
+        var field = conversion && e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body";
         var message = field switch
         {
             "recipient" or "senderTag" or "messageBase64" => $"{field} must be a string.",
             "connectionId" => $"connectionId must be an integer from 1 to {ulong.MaxValue}, or omitted.",
             "replySurbs" => $"replySurbs must be an integer from 0 to {nym.Value.MaxReplySurbs}.",
             _ when e.Message.Contains("could not be mapped", StringComparison.Ordinal) =>
-                $"The body has a field this endpoint does not know. Allowed: {string.Join(", ", JsonFields(kind))}.",
+                $"The body has a field '{Truncate(e.Path?.TrimStart('$', '.'))}' this endpoint does not know. Allowed: {string.Join(", ", JsonFields(kind))}.",
             _ when e.Path == "$" && e.Message.Contains("could not be converted", StringComparison.Ordinal) =>
                 "The body must be a JSON object.",
             _ => $"The body is not valid JSON: {Truncate(e.Message, 200)}",

@@ -1,11 +1,14 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using NymBridge.Api.Nym;
 
 namespace NymBridge.Api.Status;
 
 /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (connected to nym-client and its address known).</summary>
+/// <remarks>
+/// Mapped as ordinary endpoints over the framework's <see cref="HealthCheckService"/> rather than with
+/// <c>MapHealthChecks</c>, so they appear in the OpenAPI document and fail as problem+json like every other error.
+/// </remarks>
 public static class HealthEndpoints
 {
     private const string ReadyTag = "ready";
@@ -16,29 +19,39 @@ public static class HealthEndpoints
         return services;
     }
 
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
+    public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
-            .WithTags("Status").WithSummary("Liveness: the bridge process is serving");
-        routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteAsync })
-            .WithTags("Status").WithSummary("Readiness: connected to nym-client and its self address known (else 503)");
-        return routes;
+        var group = routes.MapGroup("/health").WithTags("Status");
+
+        group.MapGet("/live", () => TypedResults.Ok(new HealthStatusResult("healthy")))
+            .WithName("Live")
+            .WithSummary("Liveness: the bridge process is serving")
+            .WithDescription("Always 200 while the process answers HTTP. Open even when an API key is configured.");
+
+        group.MapGet("/ready", ReadyAsync)
+            .WithName("Ready")
+            .WithSummary("Readiness: connected to nym-client and its self address known")
+            .WithDescription("200 when the bridge can send now; otherwise 503 with Retry-After and a detail that says what it is waiting for.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        return group;
     }
 
-    // Unhealthy is a problem+json like every other error the bridge returns, with Retry-After.
-    private static Task WriteAsync(HttpContext http, HealthReport report)
+    private static async Task<Results<Ok<HealthStatusResult>, ProblemHttpResult>> ReadyAsync(HttpContext http, HealthCheckService health)
     {
+        var report = await health.CheckHealthAsync(c => c.Tags.Contains(ReadyTag), http.RequestAborted);
         if (report.Status == HealthStatus.Healthy)
         {
-            http.Response.ContentType = "application/json";
-            return http.Response.WriteAsync(JsonSerializer.Serialize(new { status = "healthy" }));
+            return TypedResults.Ok(new HealthStatusResult("healthy"));
         }
 
         http.Response.Headers.RetryAfter = "1";
         var detail = string.Join(" ", report.Entries.Values.Select(e => e.Description).Where(d => d is not null));
-        return Results.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The bridge is not ready.").ExecuteAsync(http);
+        return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The bridge is not ready.");
     }
 }
+
+public sealed record HealthStatusResult(string Status);
 
 internal sealed class NymReadyHealthCheck(INymConnection nym) : IHealthCheck
 {

@@ -130,6 +130,7 @@ public class SendEndpointTests
 
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, raw.StatusCode);
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x02 && f.Data[^1] == 0xAB, BridgeHost.Timeout);
         var frames = host.SentFrames().Where(f => f.Data[0] == 0x02).Select(f => f.Data).ToList();
         Assert.Equal([WireFrames.Reply(tag, 9, "thanks"u8.ToArray()), WireFrames.Reply(tag, 0, [0xAB])], frames);
     }
@@ -137,7 +138,7 @@ public class SendEndpointTests
     [Fact]
     public async Task A_20_MiB_payload_arrives_intact_in_several_frames_none_over_16_MiB()
     {
-        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Bridge:MaxMessageBytes"] = (32 * 1024 * 1024).ToString() });
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Bridge:MaxMessageBytes"] = "33554432" });
         var payload = new byte[20 * 1024 * 1024];
         new Random(7).NextBytes(payload);
 
