@@ -88,10 +88,13 @@ public sealed partial class NymClientEmulator
     public Task WaitForClientAsync(TimeSpan timeout) =>
         WaitForStateAsync(() => _session is not null, timeout, "No client connected");
 
-    /// <summary>Completes when no client is connected (at once if none is) and what it left unwritten is held again.</summary>
-    /// <exception cref="TimeoutException">The client was still connected when the time ran out.</exception>
+    /// <summary>
+    /// Completes when no connection holds the slot (at once if none does): the last client is gone,
+    /// what it left unwritten is held again, and a new client can connect.
+    /// </summary>
+    /// <exception cref="TimeoutException">A connection still held the slot when the time ran out.</exception>
     public Task WaitForDisconnectAsync(TimeSpan timeout) =>
-        WaitForStateAsync(() => _session is null, timeout, "The client was still connected");
+        WaitForStateAsync(() => _slot is null, timeout, "A connection still held the slot");
 
     private async Task WaitForStateAsync(Func<bool> reached, TimeSpan timeout, string failure)
     {
