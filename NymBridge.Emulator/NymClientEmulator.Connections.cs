@@ -131,11 +131,11 @@ public sealed partial class NymClientEmulator
         changed.TrySetResult();
     }
 
-    private void OpenForConnections()
+    private void SetListening(bool listening)
     {
         lock (_lock)
         {
-            _listening = true;
+            _listening = listening;
         }
     }
 
@@ -222,23 +222,43 @@ public sealed partial class NymClientEmulator
             connection = _slot?.Id == http.Connection.Id ? _slot : null;
         }
 
-        if (connection is null || !http.WebSockets.IsWebSocketRequest)
+        if (connection is null || await TryAcceptWebSocketAsync(http).ConfigureAwait(false) is not { } socket)
         {
             // tungstenite's handshake fails on anything but an upgrade, and nym drops the socket without an answer.
             http.Abort();
             return;
         }
 
-        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
-        using var session = new EmulatorSession(socket, connection, _handler, _recorder, push => Deliver(push, written: null), _options.TimeProvider, _logger);
-        OpenSession(session);
+        using (socket)
+        {
+            using var session = new EmulatorSession(socket, connection, _handler, _recorder, push => Deliver(push, written: null), _options.TimeProvider, _logger);
+            OpenSession(session);
+            try
+            {
+                await session.RunAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await CloseSessionAsync(session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<WebSocket?> TryAcceptWebSocketAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return null;
+        }
+
         try
         {
-            await session.RunAsync().ConfigureAwait(false);
+            return await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
         }
-        finally
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {
-            await CloseSessionAsync(session).ConfigureAwait(false);
+            EmulatorLog.ConnectionEnded(_logger, e);
+            return null;
         }
     }
 
