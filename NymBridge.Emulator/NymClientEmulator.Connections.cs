@@ -50,7 +50,8 @@ public sealed partial class NymClientEmulator
 
     /// <summary>
     /// While true, the emulator stops reading every connection: requests go unanswered and so do
-    /// websocket pings, which is how a client's keep-alive finds a hung nym-client.
+    /// websocket pings, which is how a client's keep-alive finds a hung nym-client. New
+    /// connections get no handshake answer either. Drop and Stop still work.
     /// </summary>
     public void SetUnresponsive(bool unresponsive)
     {

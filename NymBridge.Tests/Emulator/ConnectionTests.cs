@@ -162,4 +162,22 @@ public class ConnectionTests
 
         Assert.Equal(new LaneQueueLengthResponse(1, 0), await client.ReceiveAsync());
     }
+
+    [Fact]
+    public async Task An_unresponsive_emulator_can_still_drop_its_client_and_stop()
+    {
+        await using var emulator = await TestEmulator.StartAsync();
+        await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
+        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        emulator.SetUnresponsive(true);
+        await client.SendAsync(SelfAddressRequest.Instance);
+
+        await emulator.DropConnectionAsync().WaitAsync(TestEmulator.Timeout);
+
+        await client.AssertDroppedAsync();
+        using var stalled = new ClientWebSocket();
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stalled.ConnectAsync(emulator.Url, giveUp.Token));
+        await emulator.StopAsync().WaitAsync(TestEmulator.Timeout);
+    }
 }
