@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+
+namespace NymBridge.Bench.Tools.Load;
+
+/// <summary>
+/// Holds <c>--count</c> concurrent <c>GET /messages?after=N&amp;wait=30</c> (one TCP connection each),
+/// reports the bridge's RSS while they wait, then has the emulator push one event and times how long
+/// each long-poll takes to receive its whole answer, from the emulator's stamp.
+/// </summary>
+internal static class LongPollLoad
+{
+    public static async Task<int> RunAsync(Args args, CancellationToken stop)
+    {
+        var bridge = new Uri(args.Require("bridge"));
+        var control = new Uri(args.Require("control"));
+        var pid = args.Int("pid", 0);
+        var count = args.Int("count", 10_000);
+
+        var connected = 0;
+        using var handler = new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = int.MaxValue,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            ConnectTimeout = TimeSpan.FromSeconds(30),
+            ConnectCallback = async (context, ct) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, ct);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
+                Interlocked.Increment(ref connected);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        using var controlClient = new HttpClient { BaseAddress = control, Timeout = TimeSpan.FromSeconds(30) };
+
+        var after = await BridgeProbe.LastSeqAsync(controlClient, bridge, stop);
+        var url = new Uri(bridge, $"/messages?after={after}&wait=30");
+        var rssIdle = Measure.Memory(pid);
+        var opening = Stopwatch.StartNew();
+        var polls = new List<Task<(long Done, bool Ok)>>(count);
+        const int Batch = 500;
+        for (var i = 0; i < count; i++)
+        {
+            polls.Add(PollAsync(client, url, stop));
+            if ((i + 1) % Batch == 0)
+            {
+                // Let the listen backlog drain before the next burst of SYNs.
+                for (var w = 0; w < 200 && Volatile.Read(ref connected) < i + 1; w++)
+                {
+                    await Task.Delay(10, stop);
+                }
+            }
+        }
+
+        for (var w = 0; w < 1000 && Volatile.Read(ref connected) < count; w++)
+        {
+            await Task.Delay(10, stop);
+        }
+
+        var openSeconds = opening.Elapsed.TotalSeconds;
+        // Give the last requests time to reach the bridge and park.
+        await Task.Delay(TimeSpan.FromSeconds(3), stop);
+        var held = Measure.Memory(pid);
+        var early = polls.Count(p => p.IsCompleted);
+
+        var one = await controlClient.PostAsync(new Uri("/one?size=1024&run=lp", UriKind.Relative), null, stop);
+        one.EnsureSuccessStatusCode();
+        var stamp = (await one.Content.ReadFromJsonAsync<Stamp>(Measure.Json, stop))!.T;
+        var results = await Task.WhenAll(polls);
+        var latencies = results.Where(r => r.Ok && r.Done >= stamp).Select(r => Measure.Milliseconds(stamp, r.Done)).ToArray();
+        var answered = latencies.Length;
+        var p50 = Measure.Percentile(latencies, 50);
+        var p99 = Measure.Percentile(latencies, 99);
+        Measure.PrintResult(new
+        {
+            count,
+            connected = Volatile.Read(ref connected),
+            openSeconds,
+            early,
+            answered,
+            failed = count - answered,
+            rssBefore = rssIdle.Rss,
+            rssHeld = held.Rss,
+            peak = Measure.Memory(pid).Peak,
+            p50Ms = p50,
+            p99Ms = p99,
+            maxMs = latencies.Length > 0 ? latencies[^1] : double.NaN,
+        });
+        return 0;
+    }
+
+    private static async Task<(long Done, bool Ok)> PollAsync(HttpClient client, Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await client.GetAsync(url, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var done = Stopwatch.GetTimestamp();
+            return (done, response.IsSuccessStatusCode && body.Contains("\"seq\"", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+        {
+            return (Stopwatch.GetTimestamp(), false);
+        }
+    }
+
+    private sealed record Stamp(long T);
+}

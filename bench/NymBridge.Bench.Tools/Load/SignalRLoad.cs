@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.SignalR.Client;
+using NymBridge.Bench.Tools.Emulation;
+
+namespace NymBridge.Bench.Tools.Load;
+
+/// <summary>
+/// Fan-out: <c>--subscribers</c> SignalR clients on the bridge's hub. First a latency run: the
+/// emulator pushes <c>--rate</c> stamped frames a second for <c>--seconds</c>, and every delivery's
+/// latency is the subscriber's clock minus the stamp. Then a ramp over <c>--ramp</c> rates, each for
+/// <c>--step-seconds</c>, to find the highest inbound rate every subscriber keeps up with.
+/// </summary>
+internal static class SignalRLoad
+{
+    /// <summary>A step is kept up with when every subscriber has every event this long after the emulator wrote the last one...</summary>
+    private static readonly TimeSpan DrainAllowance = TimeSpan.FromSeconds(2);
+
+    /// <summary>...and the p99 latency stays under this: a backlog that only drains later is not keeping up.</summary>
+    private const double KeepUpP99Ms = 1000;
+
+    public static async Task<int> RunAsync(Args args, CancellationToken stop)
+    {
+        var bridge = new Uri(args.Require("bridge"));
+        var control = new Uri(args.Require("control"));
+        var subscriberCount = args.Int("subscribers", 100);
+        var rate = args.Int("rate", 1000);
+        var seconds = args.Double("seconds", 10);
+        var ramp = args.Ints("ramp", "");
+        var stepSeconds = args.Double("step-seconds", 3);
+
+        var recorder = new DeliveryRecorder(subscriberCount);
+        var connections = new List<HubConnection>();
+        for (var i = 0; i < subscriberCount; i++)
+        {
+            var connection = Subscribers.Create(bridge);
+            var index = i;
+            connection.On<ReceivedEvent>("received", e => recorder.Record(index, e.Message));
+            connections.Add(connection);
+        }
+
+        await Subscribers.StartAllAsync(connections, 20, stop);
+        using var http = new HttpClient { BaseAddress = control, Timeout = TimeSpan.FromMinutes(2) };
+
+        var latency = await RunStepAsync(http, recorder, "lat", rate, seconds, stop);
+        var steps = new List<Step>();
+        foreach (var stepRate in ramp)
+        {
+            var step = await RunStepAsync(http, recorder, $"r{stepRate}", stepRate, stepSeconds, stop);
+            steps.Add(step);
+            Console.WriteLine($"step {stepRate}/s: kept up {step.KeptUp}, delivered {step.Delivered}/{step.Expected}, p99 {step.P99Ms:F1} ms");
+            if (!step.KeptUp)
+            {
+                break;
+            }
+        }
+
+        await Subscribers.StopAllAsync(connections);
+        var best = steps.Where(s => s.KeptUp).MaxBy(s => s.Rate);
+        Measure.PrintResult(new
+        {
+            subscribers = subscriberCount,
+            latency,
+            steps,
+            maxRate = best?.Rate ?? 0,
+            maxDeliveriesPerSecond = best is null ? 0 : (long)best.Rate * subscriberCount,
+        });
+        return 0;
+    }
+
+    private static async Task<Step> RunStepAsync(HttpClient http, DeliveryRecorder recorder, string run, int rate, double seconds, CancellationToken stop)
+    {
+        var expectedPerSubscriber = (long)(rate * seconds);
+        recorder.Begin(run, expectedPerSubscriber);
+        var start = Stopwatch.GetTimestamp();
+        var response = await http.PostAsync(new Uri($"/paced?rate={rate}&seconds={seconds}&size=1024&run={run}", UriKind.Relative), null, stop);
+        response.EnsureSuccessStatusCode();
+        var paced = await response.Content.ReadFromJsonAsync<PacedResult>(Measure.Json, stop);
+        var written = Stopwatch.GetTimestamp();
+        var complete = await recorder.WaitCompleteAsync(DrainAllowance, stop);
+        var drained = Stopwatch.GetTimestamp();
+        var snapshot = recorder.End();
+        var p50 = Measure.Percentile(snapshot.Latencies, 50);
+        var p99 = Measure.Percentile(snapshot.Latencies, 99);
+        var max = snapshot.Latencies.Length > 0 ? snapshot.Latencies[^1] : double.NaN;
+        var activeSeconds = Measure.Milliseconds(start, snapshot.LastDelivery > 0 ? snapshot.LastDelivery : drained) / 1000;
+        return new Step(
+            rate, seconds, paced?.Rate ?? 0, paced?.WindowFull ?? 0, expectedPerSubscriber * recorder.Subscribers, snapshot.Delivered,
+            snapshot.Latencies.Length == 0 ? 0 : snapshot.Delivered / activeSeconds, p50, p99, max,
+            complete && p99 <= KeepUpP99Ms, Measure.Milliseconds(written, drained));
+    }
+
+    private sealed record ReceivedEvent(long Seq, string? Message);
+
+    private sealed record PacedResult(long Sent, double Seconds, double Rate, long WindowFull);
+
+    /// <param name="Rate">Inbound events a second asked of the emulator; <paramref name="AchievedRate"/> is what it managed.</param>
+    /// <param name="WindowFull">Times the emulator had to wait for the bridge to read (0 when the bridge kept up).</param>
+    /// <param name="DrainMs">From the emulator writing the last frame to the last delivery (or the allowance running out).</param>
+    internal sealed record Step(
+        int Rate, double Seconds, double AchievedRate, long WindowFull, long Expected, long Delivered, double DeliveriesPerSecond,
+        double P50Ms, double P99Ms, double MaxMs, bool KeptUp, double DrainMs);
+
+    /// <summary>Latencies of one step across all subscribers, lock-free: one slot per expected delivery.</summary>
+    private sealed class DeliveryRecorder(int subscribers)
+    {
+        private readonly long[] _counts = new long[subscribers];
+        private volatile string _run = "";
+        private double[] _latencies = [];
+        private long _next;
+        private long _expectedEach;
+        private long _lastDelivery;
+        private TaskCompletionSource _complete = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _completeSubscribers;
+
+        public int Subscribers => subscribers;
+
+        public void Begin(string run, long expectedEach)
+        {
+            Array.Clear(_counts);
+            _latencies = new double[expectedEach * subscribers];
+            _next = 0;
+            _expectedEach = expectedEach;
+            _completeSubscribers = 0;
+            _lastDelivery = 0;
+            _complete = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _run = run;
+        }
+
+        public void Record(int subscriber, string? message)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var stamp = message is null ? -1 : BenchEmulator.ReadStamp(message, _run);
+            if (stamp < 0)
+            {
+                return;
+            }
+
+            var slot = Interlocked.Increment(ref _next) - 1;
+            var latencies = _latencies;
+            if (slot < latencies.Length)
+            {
+                latencies[slot] = Measure.Milliseconds(stamp, now);
+            }
+
+            Volatile.Write(ref _lastDelivery, now);
+            if (Interlocked.Increment(ref _counts[subscriber]) == _expectedEach
+                && Interlocked.Increment(ref _completeSubscribers) == subscribers)
+            {
+                _complete.TrySetResult();
+            }
+        }
+
+        public async Task<bool> WaitCompleteAsync(TimeSpan allowance, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await _complete.Task.WaitAsync(allowance, cancellationToken);
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                return false;
+            }
+        }
+
+        public (double[] Latencies, long Delivered, long LastDelivery) End()
+        {
+            _run = "(ended)";
+            var delivered = Math.Min(Interlocked.Read(ref _next), _latencies.Length);
+            return (_latencies[..(int)delivered], delivered, Volatile.Read(ref _lastDelivery));
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+
+namespace NymBridge.Bench.Tools.Suite;
+
+/// <summary>Issue 6 §3: SignalR fan-out latency and throughput (100 subscribers), and memory per idle connection (5,000).</summary>
+internal static class FanOutSection
+{
+    public static async Task RunAsync(SuiteContext ctx)
+    {
+        var section = ctx.Report.Section("3. Fan-out: SignalR subscribers on /hubs/messages");
+        var subscribers = 100;
+        var seconds = ctx.Seconds(10);
+        section.Text($"`signalr-load` (own process): {subscribers} HubConnections, websocket transport, each handling `received(event)`. " +
+                     $"The emulator pushes 1,000 stamped 1 KiB frames a second for {seconds} s; latency is the subscriber's clock minus the " +
+                     "stamp the emulator wrote into the payload just before handing the frame to its writer (both CLOCK_MONOTONIC). " +
+                     "Then a ramp, 3 s a step: a step is kept up with when every subscriber has every event within 2 s of the last " +
+                     "frame and p99 latency stays under 1 s; the ramp stops at the first step that is not.");
+        await using (var emulator = await ctx.StartEmulatorAsync(section, "fanout-emulator"))
+        await using (var bridge = await ctx.StartBridgeAsync(section, "fanout-bridge", emulator, "Memory"))
+        {
+            Console.WriteLine($"fan-out (load {SuiteContext.LoadAverage()})");
+            var result = await ctx.RunToolAsync(section, "signalr-load", TimeSpan.FromMinutes(5), "signalr-load",
+                "--bridge", bridge.Url.ToString(), "--control", emulator.Control.ToString(), "--subscribers", SuiteContext.Inv(subscribers),
+                "--rate", "1000", "--seconds", SuiteContext.Inv(seconds), "--ramp", ctx.Quick ? "250,1000" : "250,500,1000,1500,2000,3000,4000,6000,8000",
+                "--step-seconds", SuiteContext.Inv(ctx.Seconds(3)));
+            var latency = result.GetProperty("latency");
+            var steps = result.GetProperty("steps").EnumerateArray().ToList();
+            section.Table(["run", "inbound/s asked", "inbound/s written", "deliveries", "deliveries/s", "p50", "p99", "max", "drain after last frame", "kept up"],
+                new[] { ("latency", latency) }.Concat(steps.Select(s => ("ramp", s))).Select(x => Row(x.Item1, x.Item2)));
+
+            var expected = latency.GetProperty("expected").GetInt64();
+            var delivered = latency.GetProperty("delivered").GetInt64();
+            ctx.Report.Target(new Target("3a", $"every subscriber gets every event ({subscribers} subscribers, 1,000 events/s)",
+                $"{delivered:N0} of {expected:N0} deliveries", "all", "", delivered == expected));
+            var p99 = latency.GetProperty("p99Ms").GetDouble();
+            ctx.Report.Target(new Target("3b", "fan-out latency p99, emulator write → subscriber (1,000 events/s × 100)",
+                $"{Stats.Ms(p99)} (p50 {Stats.Ms(latency.GetProperty("p50Ms").GetDouble())})", "≤ 20 ms", Stats.Ratio(p99, 20), p99 <= 20 && delivered == expected));
+            var max = result.GetProperty("maxDeliveriesPerSecond").GetInt64();
+            var maxRate = result.GetProperty("maxRate").GetInt64();
+            var lastStep = steps.Count > 0 ? steps[^1] : default;
+            var ceilingNote = steps.Count > 0 && lastStep.GetProperty("keptUp").GetBoolean() ? "; the highest step tried" : "";
+            ctx.Report.Target(new Target("3c", "highest rate all 100 subscribers keep up with, as total deliveries/s",
+                $"{max:N0}/s ({maxRate:N0} inbound/s × {subscribers}{ceilingNote})", "≥ 25,000/s", Stats.Ratio(max, 25_000), max >= 25_000));
+        }
+
+        var idleCount = ctx.Count(5000);
+        await using (var emulator = await ctx.StartEmulatorAsync(section, "idle-emulator"))
+        await using (var bridge = await ctx.StartBridgeAsync(section, "idle-bridge", emulator, "Memory"))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Console.WriteLine($"idle connections (load {SuiteContext.LoadAverage()})");
+            var result = await ctx.RunToolAsync(section, "idle-connections", TimeSpan.FromMinutes(5), "idle-connections",
+                "--bridge", bridge.Url.ToString(), "--pid", SuiteContext.Inv(bridge.Pid), "--count", SuiteContext.Inv(idleCount));
+            var open = result.GetProperty("count").GetInt32();
+            var per = result.GetProperty("bytesPerConnection").GetDouble();
+            section.Text($"Idle connections: {open:N0} of {idleCount:N0} connected in {Measure.F(result.GetProperty("connectSeconds").GetDouble(), 1)} s; bridge RSS " +
+                         $"{Stats.MiB(result.GetProperty("rssBefore").GetInt64())} before, {Stats.MiB(result.GetProperty("rssAfter").GetInt64())} with them open " +
+                         $"(5 s after the last handshake): {Stats.KiB(per)} per connection.");
+            ctx.Report.Target(new Target("3d", $"bridge memory per idle SignalR connection ({idleCount:N0} open)", $"{Stats.KiB(per)} ({Measure.F(per / 1000, 1)} KB)",
+                "≤ 30 KB", Stats.Ratio(per, 30_000), open == idleCount && per <= 30_000));
+        }
+    }
+
+    private static string[] Row(string run, JsonElement s) =>
+    [
+        run, Measure.F(s.GetProperty("rate").GetDouble(), 0), Measure.F(s.GetProperty("achievedRate").GetDouble(), 0),
+        $"{s.GetProperty("delivered").GetInt64():N0}/{s.GetProperty("expected").GetInt64():N0}", Measure.F(s.GetProperty("deliveriesPerSecond").GetDouble(), 0),
+        Stats.Ms(s.GetProperty("p50Ms").GetDouble()), Stats.Ms(s.GetProperty("p99Ms").GetDouble()), Stats.Ms(s.GetProperty("maxMs").GetDouble()),
+        Stats.Ms(s.GetProperty("drainMs").GetDouble()), s.GetProperty("keptUp").GetBoolean() ? "yes" : "no",
+    ];
+}

@@ -1,0 +1,31 @@
+namespace NymBridge.Bench.Tools.Suite;
+
+/// <summary>Issue 6 §4: 10,000 concurrent replay long-polls held open, then one event answers them all.</summary>
+internal static class LongPollSection
+{
+    public static async Task RunAsync(SuiteContext ctx)
+    {
+        var section = ctx.Report.Section("4. Long-poll: concurrent GET /messages?after=N&wait=30");
+        var count = ctx.Count(10_000);
+        section.Text($"`longpoll` (own process): {count:N0} requests, one TCP connection each, opened 500 at a time. Three seconds after the " +
+                     "last connection is up the bridge's RSS is read, then the emulator pushes one 1 KiB event and every request's time to its " +
+                     "complete response is measured from the emulator's stamp. bench/run.sh raises `ulimit -n` for this.");
+        await using var emulator = await ctx.StartEmulatorAsync(section, "longpoll-emulator");
+        await using var bridge = await ctx.StartBridgeAsync(section, "longpoll-bridge", emulator, "Memory");
+        Console.WriteLine($"long-poll (load {SuiteContext.LoadAverage()})");
+        var result = await ctx.RunToolAsync(section, "longpoll", TimeSpan.FromMinutes(4), "longpoll",
+            "--bridge", bridge.Url.ToString(), "--control", emulator.Control.ToString(), "--pid", SuiteContext.Inv(bridge.Pid), "--count", SuiteContext.Inv(count));
+        var answered = result.GetProperty("answered").GetInt32();
+        var held = result.GetProperty("rssHeld").GetInt64();
+        var p99 = result.GetProperty("p99Ms").GetDouble();
+        section.Table(["requests", "connected", "opened in", "answered early", "answered with the event", "RSS before", "RSS while held", "p50", "p99", "max"],
+        [[
+            $"{count:N0}", $"{result.GetProperty("connected").GetInt32():N0}", $"{Measure.F(result.GetProperty("openSeconds").GetDouble(), 1)} s",
+            $"{result.GetProperty("early").GetInt32():N0}", $"{answered:N0}", Stats.MiB(result.GetProperty("rssBefore").GetInt64()), Stats.MiB(held),
+            Stats.Ms(result.GetProperty("p50Ms").GetDouble()), Stats.Ms(p99), Stats.Ms(result.GetProperty("maxMs").GetDouble()),
+        ]]);
+        ctx.Report.Target(new Target("4a", $"bridge RSS with {count:N0} long-polls held", Stats.MiB(held), "< 1 GiB", Stats.Ratio(held, 1L << 30), held < 1L << 30));
+        ctx.Report.Target(new Target("4b", $"one event → all {count:N0} long-polls answered, p99", $"{Stats.Ms(p99)} ({answered:N0} of {count:N0} answered)",
+            "< 250 ms", Stats.Ratio(p99, 250), p99 < 250 && answered == count));
+    }
+}

@@ -1,0 +1,146 @@
+using System.Net.Http.Headers;
+
+namespace NymBridge.Bench.Tools.Suite;
+
+/// <summary>
+/// Issue 6 §1 (and §5's 16 MiB send): wrk against the bridge's POST /send (emulator in discard mode
+/// behind it) and against the baseline, alternating baseline/bridge runs.
+/// </summary>
+internal static class OutboundSection
+{
+    public const string Recipient =
+        "CytBseW6yFXUMzz4SGAKdNLGR7q3sJLLYxyBGvutNEQV.4QXYyEVc5fUDjmmi8PrHN9tdUFV4PCvSJE1278cHyvoe@4sBbL1ngf1vtNqykydQKTFh26sQCw888GpUqvPvyNB4f";
+
+    private sealed record Scenario(string Name, string BodyFile, string ContentType, string Query, int PayloadBytes, int Pairs);
+
+    public static async Task RunAsync(SuiteContext ctx)
+    {
+        var section = ctx.Report.Section("1. Outbound: POST /send through the bridge vs. the baseline");
+        section.Text("wrk, 2 threads, 64 keep-alive connections. Baseline (A): `bench/NymBridge.Bench.Tools baseline`, a minimal API that reads " +
+                     "and deserializes the same JSON body (same shape and strict options) and answers 202 with the same result body, with no " +
+                     "websocket. Bridge (B): the Release build of NymBridge.Api, its own process, connected to the emulator in its own process " +
+                     "(discard mode: the recipient is not the emulator's address, nothing is recorded). Runs alternate A, B, A, B. " +
+                     "MB/s counts payload bytes.");
+        await using var emulator = await ctx.StartEmulatorAsync(section, "outbound-emulator");
+        await using var bridge = await ctx.StartBridgeAsync(section, "outbound-bridge", emulator, "Memory");
+        await MeasureLargeSendAsync(ctx, section, bridge);
+
+        var baselinePort = SuiteContext.FreePort();
+        await using var baseline = await ctx.StartBaselineAsync(section, baselinePort);
+        var baselineUrl = new Uri($"http://127.0.0.1:{baselinePort}/");
+
+        var scenarios = WriteBodies(ctx);
+        var duration = ctx.Seconds(10);
+        // Warm both servers (JIT, tiered compilation, pools) before anything is measured.
+        foreach (var (name, url) in new[] { ("warmup-baseline", baselineUrl), ("warmup-bridge", bridge.Url) })
+        {
+            await ctx.RunWrkAsync(section, name, new Uri(url, "/send"), scenarios[0].BodyFile, scenarios[0].ContentType, ctx.Seconds(5));
+        }
+
+        var framesBefore = await Load.BridgeProbe.FramesSentAsync(ctx.Http, bridge.Url, CancellationToken.None);
+        long bridgeOk = 0;
+        var rows = new List<IReadOnlyList<string>>();
+        var summary = new List<IReadOnlyList<string>>();
+        foreach (var scenario in scenarios)
+        {
+            var a = new List<WrkResult>();
+            var b = new List<WrkResult>();
+            for (var pair = 1; pair <= scenario.Pairs; pair++)
+            {
+                foreach (var (server, url, list) in new[] { ("A baseline", baselineUrl, a), ("B bridge", bridge.Url, b) })
+                {
+                    Console.WriteLine($"outbound {scenario.Name} pair {pair} {server} (load {SuiteContext.LoadAverage()})");
+                    var result = await ctx.RunWrkAsync(section, $"wrk-{server.Split(' ')[1]}", new Uri(url, "/send" + scenario.Query),
+                        scenario.BodyFile, scenario.ContentType, duration);
+                    list.Add(result);
+                    if (list == b)
+                    {
+                        bridgeOk += result.Requests - result.Non2xx;
+                    }
+
+                    rows.Add([scenario.Name, SuiteContext.Inv(pair), server, Measure.F(result.RequestsPerSecond, 0), Stats.Ms(result.P50Ms),
+                        Stats.Ms(result.P99Ms), Measure.F(result.RequestsPerSecond * scenario.PayloadBytes / 1e6, 1),
+                        SuiteContext.Inv(result.Non2xx + result.SocketErrors)]);
+                }
+            }
+
+            var rpsRatio = Stats.Median(b.Select(r => r.RequestsPerSecond)) / Stats.Median(a.Select(r => r.RequestsPerSecond));
+            var p99Ratio = Stats.Median(b.Select(r => r.P99Ms)) / Stats.Median(a.Select(r => r.P99Ms));
+            var pairRatios = string.Join(", ", a.Zip(b).Select(x => Measure.F(x.Second.RequestsPerSecond / x.First.RequestsPerSecond, 2)));
+            summary.Add([scenario.Name, Measure.F(Stats.Median(a.Select(r => r.RequestsPerSecond)), 0), Measure.F(Stats.Median(b.Select(r => r.RequestsPerSecond)), 0),
+                Measure.F(rpsRatio, 2), pairRatios, Stats.Ms(Stats.Median(a.Select(r => r.P99Ms))), Stats.Ms(Stats.Median(b.Select(r => r.P99Ms))), Measure.F(p99Ratio, 2),
+                Measure.F(Stats.Median(b.Select(r => r.RequestsPerSecond)) * scenario.PayloadBytes / 1e6, 1)]);
+            if (scenario == scenarios[0])
+            {
+                var errors = b.Sum(r => r.Non2xx + r.SocketErrors);
+                ctx.Report.Target(new Target("1a", "POST /send (small JSON) requests/s, bridge ÷ baseline (median of alternating runs)",
+                    $"{Measure.F(rpsRatio * 100, 1)}% ({Measure.F(Stats.Median(b.Select(r => r.RequestsPerSecond)), 0)} vs {Measure.F(Stats.Median(a.Select(r => r.RequestsPerSecond)), 0)} req/s; per pair {pairRatios})",
+                    "≥ 75%", $"{Measure.F(rpsRatio / 0.75, 2)}× the bound", rpsRatio >= 0.75 && errors == 0));
+                ctx.Report.Target(new Target("1b", "POST /send (small JSON) p99 latency, bridge ÷ baseline",
+                    $"{Measure.F(p99Ratio, 2)}× ({Stats.Ms(Stats.Median(b.Select(r => r.P99Ms)))} vs {Stats.Ms(Stats.Median(a.Select(r => r.P99Ms)))})",
+                    "≤ 2×", Stats.Ratio(p99Ratio, 2), p99Ratio <= 2 && errors == 0));
+            }
+        }
+
+        var framesAfter = await Load.BridgeProbe.FramesSentAsync(ctx.Http, bridge.Url, CancellationToken.None);
+        section.Table(["payload", "baseline req/s (median)", "bridge req/s (median)", "bridge ÷ baseline", "per pair", "baseline p99", "bridge p99", "p99 ratio", "bridge payload MB/s"], summary);
+        section.Table(["payload", "pair", "server", "req/s", "p50", "p99", "payload MB/s", "errors (non-2xx + socket)"], rows);
+        var frames = framesAfter - framesBefore;
+        section.Text($"The bridge answered {bridgeOk:N0} sends with 2xx in the measured runs and wrote {frames:N0} frames to the emulator meanwhile " +
+                     "(framesSent in /status; requests still in flight when wrk stops are written but not counted by wrk)" +
+                     (frames >= bridgeOk ? ": every accepted send reached the websocket." : ": FEWER frames than accepted sends."));
+    }
+
+    /// <summary>§5: peak RSS over idle while the bridge takes one 16 MiB octet-stream send and writes it to nym-client.</summary>
+    private static async Task MeasureLargeSendAsync(SuiteContext ctx, ReportSection section, Bridge bridge)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var idle = bridge.Memory().Rss;
+        ctx.Report.Target(new Target("5a", "idle RSS after start-up (outbound bridge, memory store, connected)", Stats.MiB(idle), "≤ 100 MB",
+            Stats.Ratio(idle, 100e6), idle <= 100e6));
+
+        const int Payload = 16 * 1024 * 1024;
+        var body = new byte[Payload];
+        Random.Shared.NextBytes(body);
+        Measure.ResetPeak(bridge.Pid);
+        var before = bridge.Memory().Rss;
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        section.Command($"POST {bridge.Url}send?recipient=<address> (application/octet-stream, 16 MiB body, from the suite's HttpClient)");
+        using var response = await ctx.Http.PostAsync(new Uri(bridge.Url, "/send?recipient=" + Uri.EscapeDataString(Recipient)), content);
+        var status = (int)response.StatusCode;
+        var peak = bridge.Memory().Peak;
+        var over = peak - before;
+        section.Text($"16 MiB send: HTTP {status}; RSS before {Stats.MiB(before)}, peak during the send (VmHWM after resetting it) {Stats.MiB(peak)}: " +
+                     $"{Stats.MiB(over)} over idle, {Measure.F(over / (double)Payload, 2)}× the payload.");
+        ctx.Report.Target(new Target("5c", "peak RSS during a 16 MiB send, over idle", $"{Stats.MiB(over)} ({Measure.F(over / (double)Payload, 2)}× payload)",
+            "≤ 3× payload (48 MiB)", Stats.Ratio(over, 3.0 * Payload), status == 202 && over <= 3L * Payload));
+    }
+
+    private static List<Scenario> WriteBodies(SuiteContext ctx)
+    {
+        var dir = Path.Combine(ctx.Work, "bodies");
+        Directory.CreateDirectory(dir);
+        var small = "hello through the mixnet: a short benchmark message"u8.ToArray();
+        var large = new byte[64 * 1024];
+        new Random(64).NextBytes(large);
+
+        string Write(string name, byte[] bytes)
+        {
+            var path = Path.Combine(dir, name);
+            File.WriteAllBytes(path, bytes);
+            return path;
+        }
+
+        var query = "?recipient=" + Uri.EscapeDataString(Recipient);
+        return
+        [
+            new("small JSON", Write("small.json", System.Text.Encoding.UTF8.GetBytes($"{{\"recipient\":\"{Recipient}\",\"message\":\"{System.Text.Encoding.UTF8.GetString(small)}\"}}")),
+                "application/json", "", small.Length, 3),
+            new("small octet-stream", Write("small.bin", small), "application/octet-stream", query, small.Length, 1),
+            new("64 KiB octet-stream", Write("large.bin", large), "application/octet-stream", query, large.Length, 1),
+            new("64 KiB JSON (messageBase64)", Write("large.json", System.Text.Encoding.UTF8.GetBytes($"{{\"recipient\":\"{Recipient}\",\"messageBase64\":\"{Convert.ToBase64String(large)}\"}}")),
+                "application/json", "", large.Length, 1),
+        ];
+    }
+}
