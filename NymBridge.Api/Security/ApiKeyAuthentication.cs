@@ -19,7 +19,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptions<BridgeOptions> bridge)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    public const string Scheme = "ApiKey";
+    public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
     public const string QueryName = "access_token";
 
@@ -54,8 +54,8 @@ public sealed class ApiKeyAuthenticationHandler(
             title: "Unauthorized").ExecuteAsync(Context);
     }
 
-    private AuthenticateResult Success(string name) =>
-        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], Scheme)), Scheme));
+    private static AuthenticateResult Success(string name) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], SchemeName)), SchemeName));
 
     private static string? PresentedKey(HttpRequest request)
     {

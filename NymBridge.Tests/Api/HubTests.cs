@@ -96,7 +96,7 @@ public class HubTests
     public async Task A_subscriber_that_never_reads_does_not_delay_another_or_a_long_poll()
     {
         await using var host = await BridgeHost.StartOnKestrelAsync();
-        using var stalled = await StalledSubscriber.ConnectAsync(host.BaseAddress);
+        using var stalled = await StalledSubscriber.ConnectAsync(host.BaseAddress!);
         var events = Channel.CreateUnbounded<JsonElement>();
         await using var hub = await ConnectAsync(host, events);
 
@@ -112,7 +112,7 @@ public class HubTests
             await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
         }
 
-        var poll = host.Client.GetStringAsync(new Uri(host.BaseAddress, "/messages?after=400&wait=30"));
+        var poll = host.Client.GetStringAsync(new Uri(host.BaseAddress!, "/messages?after=400&wait=30"));
         await Task.Delay(100);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await host.Emulator.InjectReceivedAsync("last"u8.ToArray());
@@ -128,14 +128,14 @@ public class HubTests
 
     private static async Task<HubConnection> ConnectAsync(BridgeHost host, Channel<JsonElement> events)
     {
-        var builder = new HubConnectionBuilder();
+        IHubConnectionBuilder builder = new HubConnectionBuilder();
         builder = host.BaseAddress is { } kestrel
             ? builder.WithUrl(new Uri(kestrel, "/hubs/messages"), o => o.Transports = HttpTransportType.WebSockets)
             : builder.WithUrl(new Uri(host.Client.BaseAddress!, "/hubs/messages"), o =>
             {
                 o.Transports = HttpTransportType.WebSockets;
                 o.HttpMessageHandlerFactory = _ => host.Factory.Server.CreateHandler();
-                o.WebSocketFactory = (context, token) => host.Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
+                o.WebSocketFactory = async (context, token) => await host.Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
             });
         var connection = builder.Build();
         connection.On<JsonElement>("received", e => events.Writer.TryWrite(e));
