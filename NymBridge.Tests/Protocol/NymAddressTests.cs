@@ -187,7 +187,7 @@ public class NymAddressTests
     public void RandomAddressesRoundTripThroughText()
     {
         var rng = new Random(7);
-        for (var i = 0; i < 150; i++)
+        for (var i = 0; i < 60; i++)
         {
             var address = TestData.RandomAddress(rng);
             var expected = $"{TestData.Base58(address.Identity)}.{TestData.Base58(address.EncryptionKey)}@{TestData.Base58(address.Gateway)}";
