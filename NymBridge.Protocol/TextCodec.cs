@@ -171,9 +171,38 @@ public static class TextCodec
         NymAddress.TryParse(text, out var address, out var error) ? address : throw new FormatException(error);
 
     private static JsonElement Required(JsonElement root, string name) =>
-        root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value)
-            ? value
-            : throw new FormatException($"missing field `{name}`");
+        TryGetField(root, name, out var value) ? value : throw new FormatException($"missing field `{name}`");
+
+    /// <summary>
+    /// Finds a field of the variant (or the tag). serde refuses such a field given twice, where
+    /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> would pick one; fields the
+    /// variant does not have are never looked up, so they may repeat, as serde ignores them.
+    /// </summary>
+    private static bool TryGetField(JsonElement root, string name, out JsonElement value)
+    {
+        value = default;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        var found = false;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.NameEquals(name))
+            {
+                if (found)
+                {
+                    throw new FormatException($"duplicate field `{name}`");
+                }
+
+                found = true;
+                value = property.Value;
+            }
+        }
+
+        return found;
+    }
 
     private static string RequiredString(JsonElement root, string name) =>
         Required(root, name) is { ValueKind: JsonValueKind.String } value
@@ -181,7 +210,7 @@ public static class TextCodec
             : throw new FormatException($"invalid type: field `{name}` must be a string");
 
     private static string? OptionalString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+        TryGetField(root, name, out var value) && value.ValueKind != JsonValueKind.Null
             ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw new FormatException($"invalid type: field `{name}` must be a string or null")
             : null;
 
@@ -196,7 +225,7 @@ public static class TextCodec
             : throw new FormatException($"invalid value: field `{name}` must be an integer from 0 to {ulong.MaxValue}");
 
     private static ulong? OptionalUInt64(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+        TryGetField(root, name, out var value) && value.ValueKind != JsonValueKind.Null
             ? value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out var n)
                 ? n
                 : throw new FormatException($"invalid value: field `{name}` must be an integer from 0 to {ulong.MaxValue} or null")

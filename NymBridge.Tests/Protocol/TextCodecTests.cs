@@ -169,6 +169,36 @@ public class TextCodecTests
         Assert.Equal(new LaneQueueLengthResponse(2, 3), response);
     }
 
+    [Theory]
+    [InlineData("""{"type":"selfAddress","type":"selfAddress"}""", "duplicate field `type`")]
+    [InlineData("""{"type":"reply","senderTag":"zXExeyvPEHUk9rjXTu78T","message":"a","message":"b"}""", "duplicate field `message`")]
+    [InlineData("""{"type":"reply","senderTag":"zXExeyvPEHUk9rjXTu78T","message":"a","connectionId":1,"connectionId":null}""", "duplicate field `connectionId`")]
+    [InlineData("""{"type":"reply","senderTag":"zXExeyvPEHUk9rjXTu78T","senderT\u0061g":"zXExeyvPEHUk9rjXTu78T","message":""}""", "duplicate field `senderTag`")]
+    public void FieldOfTheVariantGivenTwiceIsMalformedRequest(string text, string message)
+    {
+        // serde's derived Deserialize refuses a known field (or the tag) seen twice; it does not pick one.
+        Assert.False(TextCodec.TryDecodeRequest(text, out _, out var error));
+        Assert.Equal(new ProtocolError(ErrorKind.MalformedRequest, message), error);
+    }
+
+    [Fact]
+    public void FieldOfTheVariantGivenTwiceIsMalformedResponse()
+    {
+        Assert.False(TextCodec.TryDecodeResponse("""{"type":"laneQueueLength","lane":1,"lane":2,"queue_length":0}""", out _, out var error));
+        Assert.Equal(new ProtocolError(ErrorKind.MalformedResponse, "duplicate field `lane`"), error);
+    }
+
+    [Fact]
+    public void FieldsSerdeIgnoresMayRepeat()
+    {
+        // Unknown to the variant, so serde skips them however often they come.
+        Assert.True(TextCodec.TryDecodeRequest("""{"type":"selfAddress","message":"a","message":"b","x":{"y":1,"y":2}}""", out var request, out _));
+        Assert.IsType<SelfAddressRequest>(request);
+
+        Assert.True(TextCodec.TryDecodeRequest("""{"type":"reply","senderTag":"zXExeyvPEHUk9rjXTu78T","message":"","replySurbs":1,"replySurbs":2}""", out request, out _));
+        Assert.IsType<ReplyRequest>(request);
+    }
+
     [Fact]
     public void MissingOptionalFieldsAreNull()
     {
