@@ -7,7 +7,12 @@ namespace NymBridge.Bench.Tools;
 /// <summary>Small measuring helpers shared by the load commands and the suite.</summary>
 internal static class Measure
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = false };
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = false,
+        // A step in which nothing arrived has no percentiles: NaN, not a crash.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>The last line a load command prints: what the suite reads back.</summary>
     public const string ResultPrefix = "RESULT ";

@@ -80,6 +80,8 @@ internal static class SignalRLoad
         var complete = await recorder.WaitCompleteAsync(DrainAllowance, stop);
         var drained = Stopwatch.GetTimestamp();
         var snapshot = recorder.End();
+        // A step that fell behind leaves a backlog on its way to the subscribers: let it arrive before the next step starts.
+        await recorder.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), stop);
         var p50 = Measure.Percentile(snapshot.Latencies, 50);
         var p99 = Measure.Percentile(snapshot.Latencies, 99);
         var max = snapshot.Latencies.Length > 0 ? snapshot.Latencies[^1] : double.NaN;
@@ -127,9 +129,22 @@ internal static class SignalRLoad
             _run = run;
         }
 
+        private long _lastAny;
+
+        /// <summary>Waits until no event of any run has arrived for <paramref name="quiet"/> (at most <paramref name="limit"/>).</summary>
+        public async Task WaitQuietAsync(TimeSpan quiet, TimeSpan limit, CancellationToken cancellationToken)
+        {
+            var start = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastAny)) < quiet && Stopwatch.GetElapsedTime(start) < limit)
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+        }
+
         public void Record(int subscriber, string? message)
         {
             var now = Stopwatch.GetTimestamp();
+            Volatile.Write(ref _lastAny, now);
             var stamp = message is null ? -1 : BenchEmulator.ReadStamp(message, _run);
             if (stamp < 0)
             {

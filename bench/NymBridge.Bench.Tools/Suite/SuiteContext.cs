@@ -33,10 +33,10 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
     }
 
     /// <summary>Starts a process and records its command line (paths relative to the repository) in <paramref name="section"/>.</summary>
-    public ChildProcess Start(ReportSection section, string name, string file, IReadOnlyList<string> args)
+    public ChildProcess Start(ReportSection section, string name, string file, IReadOnlyList<string> args, string? workingDirectory = null)
     {
-        section.Command(Display(file, args));
-        return ChildProcess.Start(name, file, args, Work, Logs);
+        section.Command((workingDirectory is null ? "" : $"(cd {Display(workingDirectory, [])} && ") + Display(file, args) + (workingDirectory is null ? "" : ")"));
+        return ChildProcess.Start(name, file, args, workingDirectory ?? Work, Logs);
     }
 
     public ChildProcess StartTool(ReportSection section, string name, params string[] args) =>
@@ -58,7 +58,7 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
         var port = FreePort();
         var args = new List<string>
         {
-            BridgeDll, $"--urls=http://127.0.0.1:{port}", $"--Nym:ClientUrl=ws://127.0.0.1:{emulator.Port}/", $"--Inbox:Store={store}",
+            "NymBridge.Api.dll", $"--urls=http://127.0.0.1:{port}", $"--Nym:ClientUrl=ws://127.0.0.1:{emulator.Port}/", $"--Inbox:Store={store}",
         };
         if (store == "Sqlite")
         {
@@ -67,7 +67,8 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
             args.Add($"--Inbox:Path={db}");
         }
 
-        var process = Start(section, name, "dotnet", args);
+        // From its own directory, as a user runs it: that is its content root (appsettings.json, wwwroot).
+        var process = Start(section, name, "dotnet", args, Path.GetDirectoryName(BridgeDll));
         var bridge = new Bridge(process, new Uri($"http://127.0.0.1:{port}/"));
         await WaitUntilAsync(async () => (await TryGetAsync(new Uri(bridge.Url, "/health/ready"))) == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"{name} to be ready", process);
         return bridge;
