@@ -38,6 +38,23 @@ internal static class Measure
         return (rss, hwm);
     }
 
+    /// <summary>
+    /// CPU time (user + system) a process has used, in seconds, from /proc/PID/stat. Unlike wall-clock
+    /// throughput it hardly depends on what else the shared cores run, so CPU per operation compares
+    /// builds fairly even on a busy machine.
+    /// </summary>
+    public static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // Fields after the command name (which may contain spaces) in parentheses: state is field 3, utime 14, stime 15.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks / (double)ClockTicksPerSecond;
+    }
+
+    /// <summary>USER_HZ: 100 on every Linux this runs on (the kernel ABI fixes it for /proc).</summary>
+    private const int ClockTicksPerSecond = 100;
+
     /// <summary>Resets VmHWM to the current RSS (Linux 4.0+: write 5 to clear_refs), so the next peak is this run's.</summary>
     public static void ResetPeak(int pid) => File.WriteAllText($"/proc/{pid}/clear_refs", "5");
 

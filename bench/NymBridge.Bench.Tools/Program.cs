@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NymBridge.Bench.Tools;
 using NymBridge.Bench.Tools.Baseline;
 using NymBridge.Bench.Tools.Emulation;
@@ -21,11 +22,15 @@ if (args.Length == 0)
 
 var options = new Args(args.Skip(1));
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void OnSignal(PosixSignalContext signal)
 {
-    e.Cancel = true;
+    // The suite stops its children with SIGTERM: end the command's own loop instead of the runtime's default.
+    signal.Cancel = true;
     stop.Cancel();
-};
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
 return args[0] switch
 {

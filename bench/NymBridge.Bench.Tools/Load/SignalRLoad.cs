@@ -28,6 +28,7 @@ internal static class SignalRLoad
         var seconds = args.Double("seconds", 10);
         var ramp = args.Ints("ramp", "");
         var stepSeconds = args.Double("step-seconds", 3);
+        var bridgePid = args.Int("pid", 0);
 
         var recorder = new DeliveryRecorder(subscriberCount);
         var connections = new List<HubConnection>();
@@ -42,11 +43,11 @@ internal static class SignalRLoad
         await Subscribers.StartAllAsync(connections, 20, stop);
         using var http = new HttpClient { BaseAddress = control, Timeout = TimeSpan.FromMinutes(2) };
 
-        var latency = await RunStepAsync(http, recorder, "lat", rate, seconds, stop);
+        var latency = await RunStepAsync(http, recorder, bridgePid, "lat", rate, seconds, stop);
         var steps = new List<Step>();
         foreach (var stepRate in ramp)
         {
-            var step = await RunStepAsync(http, recorder, $"r{stepRate}", stepRate, stepSeconds, stop);
+            var step = await RunStepAsync(http, recorder, bridgePid, $"r{stepRate}", stepRate, stepSeconds, stop);
             steps.Add(step);
             Console.WriteLine($"step {stepRate}/s: kept up {step.KeptUp}, delivered {step.Delivered}/{step.Expected}, p99 {step.P99Ms:F1} ms");
             if (!step.KeptUp)
@@ -68,8 +69,9 @@ internal static class SignalRLoad
         return 0;
     }
 
-    private static async Task<Step> RunStepAsync(HttpClient http, DeliveryRecorder recorder, string run, int rate, double seconds, CancellationToken stop)
+    private static async Task<Step> RunStepAsync(HttpClient http, DeliveryRecorder recorder, int bridgePid, string run, int rate, double seconds, CancellationToken stop)
     {
+        var cpuBefore = bridgePid > 0 ? Measure.CpuSeconds(bridgePid) : 0;
         var expectedPerSubscriber = (long)(rate * seconds);
         recorder.Begin(run, expectedPerSubscriber);
         var start = Stopwatch.GetTimestamp();
@@ -80,6 +82,7 @@ internal static class SignalRLoad
         var complete = await recorder.WaitCompleteAsync(DrainAllowance, stop);
         var drained = Stopwatch.GetTimestamp();
         var snapshot = recorder.End();
+        var cpuPerDelivery = bridgePid > 0 && snapshot.Delivered > 0 ? (Measure.CpuSeconds(bridgePid) - cpuBefore) / snapshot.Delivered * 1e6 : double.NaN;
         // A step that fell behind leaves a backlog on its way to the subscribers: let it arrive before the next step starts.
         await recorder.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), stop);
         var p50 = Measure.Percentile(snapshot.Latencies, 50);
@@ -89,7 +92,7 @@ internal static class SignalRLoad
         return new Step(
             rate, seconds, paced?.Rate ?? 0, paced?.WindowFull ?? 0, expectedPerSubscriber * recorder.Subscribers, snapshot.Delivered,
             snapshot.Latencies.Length == 0 ? 0 : snapshot.Delivered / activeSeconds, p50, p99, max,
-            complete && p99 <= KeepUpP99Ms, Measure.Milliseconds(written, drained));
+            complete && p99 <= KeepUpP99Ms, Measure.Milliseconds(written, drained), cpuPerDelivery);
     }
 
     private sealed record ReceivedEvent(long Seq, string? Message);
@@ -99,9 +102,10 @@ internal static class SignalRLoad
     /// <param name="Rate">Inbound events a second asked of the emulator; <paramref name="AchievedRate"/> is what it managed.</param>
     /// <param name="WindowFull">Times the emulator had to wait for the bridge to read (0 when the bridge kept up).</param>
     /// <param name="DrainMs">From the emulator writing the last frame to the last delivery (or the allowance running out).</param>
+    /// <param name="BridgeCpuUsPerDelivery">The bridge's CPU time during the step over the deliveries made (with <c>--pid</c>).</param>
     internal sealed record Step(
         int Rate, double Seconds, double AchievedRate, long WindowFull, long Expected, long Delivered, double DeliveriesPerSecond,
-        double P50Ms, double P99Ms, double MaxMs, bool KeptUp, double DrainMs);
+        double P50Ms, double P99Ms, double MaxMs, bool KeptUp, double DrainMs, double BridgeCpuUsPerDelivery);
 
     /// <summary>Latencies of one step across all subscribers, lock-free: one slot per expected delivery.</summary>
     private sealed class DeliveryRecorder(int subscribers)

@@ -20,12 +20,12 @@ internal static class FanOutSection
         {
             Console.WriteLine($"fan-out (load {SuiteContext.LoadAverage()})");
             var result = await ctx.RunToolAsync(section, "signalr-load", TimeSpan.FromMinutes(5), "signalr-load",
-                "--bridge", bridge.Url.ToString(), "--control", emulator.Control.ToString(), "--subscribers", SuiteContext.Inv(subscribers),
+                "--bridge", bridge.Url.ToString(), "--control", emulator.Control.ToString(), "--pid", SuiteContext.Inv(bridge.Pid), "--subscribers", SuiteContext.Inv(subscribers),
                 "--rate", "1000", "--seconds", SuiteContext.Inv(seconds), "--ramp", ctx.Quick ? "250,1000" : "250,500,1000,1500,2000,3000,4000,6000,8000",
                 "--step-seconds", SuiteContext.Inv(ctx.Seconds(3)));
             var latency = result.GetProperty("latency");
             var steps = result.GetProperty("steps").EnumerateArray().ToList();
-            section.Table(["run", "inbound/s asked", "inbound/s written", "deliveries", "deliveries/s", "p50", "p99", "max", "drain after last frame", "kept up"],
+            section.Table(["run", "inbound/s asked", "inbound/s written", "deliveries", "deliveries/s", "p50", "p99", "max", "drain after last frame", "kept up", "bridge CPU µs/delivery"],
                 new[] { ("latency", latency) }.Concat(steps.Select(s => ("ramp", s))).Select(x => Row(x.Item1, x.Item2)));
 
             var expected = latency.GetProperty("expected").GetInt64();
@@ -67,5 +67,6 @@ internal static class FanOutSection
         $"{s.GetProperty("delivered").GetInt64():N0}/{s.GetProperty("expected").GetInt64():N0}", Measure.F(s.GetProperty("deliveriesPerSecond").GetDouble(), 0),
         Stats.Ms(s.GetProperty("p50Ms").GetDouble()), Stats.Ms(s.GetProperty("p99Ms").GetDouble()), Stats.Ms(s.GetProperty("maxMs").GetDouble()),
         Stats.Ms(s.GetProperty("drainMs").GetDouble()), s.GetProperty("keptUp").GetBoolean() ? "yes" : "no",
+        Measure.F(s.GetProperty("bridgeCpuUsPerDelivery").GetDouble(), 1),
     ];
 }

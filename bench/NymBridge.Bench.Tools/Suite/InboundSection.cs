@@ -83,6 +83,7 @@ internal static class InboundSection
         Console.WriteLine($"inbound {store} {count} (load {SuiteContext.LoadAverage()})");
         var last = await BridgeProbe.LastSeqAsync(ctx.Http, bridge.Url, CancellationToken.None);
         section.Command($"POST {emulator.Control}flood?count={count}&size=1024, then GET {bridge.Url}messages?after={last + count - 1}&wait=10&max=1 until it returns the event");
+        var cpuBefore = bridge.CpuSeconds();
         var start = Stopwatch.GetTimestamp();
         var flood = ctx.Http.PostAsync(new Uri(emulator.Control, $"/flood?count={count}&size=1024"), null);
         await BridgeProbe.WaitForSeqAsync(ctx.Http, bridge.Url, last + count, TimeSpan.FromMinutes(3), CancellationToken.None);
@@ -93,7 +94,8 @@ internal static class InboundSection
         }
 
         var rate = count / seconds;
-        runs.Add(($"bridge, {store}", rate));
+        var cpu = (bridge.CpuSeconds() - cpuBefore) / count * 1e6;
+        runs.Add(($"bridge, {store} (bridge CPU {Measure.F(cpu, 1)} µs/event)", rate));
         return rate;
     }
 }

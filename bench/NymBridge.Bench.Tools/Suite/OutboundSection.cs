@@ -20,7 +20,8 @@ internal static class OutboundSection
                      "and deserializes the same JSON body (same shape and strict options) and answers 202 with the same result body, with no " +
                      "websocket. Bridge (B): the Release build of NymBridge.Api, its own process, connected to the emulator in its own process " +
                      "(discard mode: the recipient is not the emulator's address, nothing is recorded). Runs alternate A, B, A, B. " +
-                     "MB/s counts payload bytes.");
+                     "MB/s counts payload bytes. Server CPU µs/request is the server process's user+system CPU time during the run " +
+                     "(/proc/PID/stat) divided by the requests wrk completed: it depends much less on the other load of the shared cores than req/s.");
         await using var emulator = await ctx.StartEmulatorAsync(section, "outbound-emulator");
         await using var bridge = await ctx.StartBridgeAsync(section, "outbound-bridge", emulator, "Memory");
         await MeasureLargeSendAsync(ctx, section, bridge);
@@ -45,13 +46,18 @@ internal static class OutboundSection
         {
             var a = new List<WrkResult>();
             var b = new List<WrkResult>();
+            var cpuA = new List<double>();
+            var cpuB = new List<double>();
             for (var pair = 1; pair <= scenario.Pairs; pair++)
             {
-                foreach (var (server, url, list) in new[] { ("A baseline", baselineUrl, a), ("B bridge", bridge.Url, b) })
+                foreach (var (server, url, list, pid) in new[] { ("A baseline", baselineUrl, a, baseline.Pid), ("B bridge", bridge.Url, b, bridge.Pid) })
                 {
+                    var cpuBefore = Measure.CpuSeconds(pid);
                     Console.WriteLine($"outbound {scenario.Name} pair {pair} {server} (load {SuiteContext.LoadAverage()})");
                     var result = await ctx.RunWrkAsync(section, $"wrk-{server.Split(' ')[1]}", new Uri(url, "/send" + scenario.Query),
                         scenario.BodyFile, scenario.ContentType, duration);
+                    var cpuPerRequest = (Measure.CpuSeconds(pid) - cpuBefore) / Math.Max(1, result.Requests) * 1e6;
+                    (list == a ? cpuA : cpuB).Add(cpuPerRequest);
                     list.Add(result);
                     if (list == b)
                     {
@@ -60,7 +66,7 @@ internal static class OutboundSection
 
                     rows.Add([scenario.Name, SuiteContext.Inv(pair), server, Measure.F(result.RequestsPerSecond, 0), Stats.Ms(result.P50Ms),
                         Stats.Ms(result.P99Ms), Measure.F(result.RequestsPerSecond * scenario.PayloadBytes / 1e6, 1),
-                        SuiteContext.Inv(result.Non2xx + result.SocketErrors)]);
+                        Measure.F(cpuPerRequest, 0), SuiteContext.Inv(result.Non2xx + result.SocketErrors)]);
                 }
             }
 
@@ -69,7 +75,8 @@ internal static class OutboundSection
             var pairRatios = string.Join(", ", a.Zip(b).Select(x => Measure.F(x.Second.RequestsPerSecond / x.First.RequestsPerSecond, 2)));
             summary.Add([scenario.Name, Measure.F(Stats.Median(a.Select(r => r.RequestsPerSecond)), 0), Measure.F(Stats.Median(b.Select(r => r.RequestsPerSecond)), 0),
                 Measure.F(rpsRatio, 2), pairRatios, Stats.Ms(Stats.Median(a.Select(r => r.P99Ms))), Stats.Ms(Stats.Median(b.Select(r => r.P99Ms))), Measure.F(p99Ratio, 2),
-                Measure.F(Stats.Median(b.Select(r => r.RequestsPerSecond)) * scenario.PayloadBytes / 1e6, 1)]);
+                Measure.F(Stats.Median(b.Select(r => r.RequestsPerSecond)) * scenario.PayloadBytes / 1e6, 1),
+                $"{Measure.F(Stats.Median(cpuA), 0)} / {Measure.F(Stats.Median(cpuB), 0)}"]);
             if (scenario == scenarios[0])
             {
                 var errors = b.Sum(r => r.Non2xx + r.SocketErrors);
@@ -83,8 +90,8 @@ internal static class OutboundSection
         }
 
         var framesAfter = await Load.BridgeProbe.FramesSentAsync(ctx.Http, bridge.Url, CancellationToken.None);
-        section.Table(["payload", "baseline req/s (median)", "bridge req/s (median)", "bridge ÷ baseline", "per pair", "baseline p99", "bridge p99", "p99 ratio", "bridge payload MB/s"], summary);
-        section.Table(["payload", "pair", "server", "req/s", "p50", "p99", "payload MB/s", "errors (non-2xx + socket)"], rows);
+        section.Table(["payload", "baseline req/s (median)", "bridge req/s (median)", "bridge ÷ baseline", "per pair", "baseline p99", "bridge p99", "p99 ratio", "bridge payload MB/s", "server CPU µs/request, baseline / bridge"], summary);
+        section.Table(["payload", "pair", "server", "req/s", "p50", "p99", "payload MB/s", "server CPU µs/request", "errors (non-2xx + socket)"], rows);
         var frames = framesAfter - framesBefore;
         section.Text($"The bridge answered {bridgeOk:N0} sends with 2xx in the measured runs and wrote {frames:N0} frames to the emulator meanwhile " +
                      "(framesSent in /status; requests still in flight when wrk stops are written but not counted by wrk)" +

@@ -159,5 +159,7 @@ internal sealed record Bridge(ChildProcess Process, Uri Url) : IAsyncDisposable
 
     public (long Rss, long Peak) Memory() => Measure.Memory(Pid);
 
+    public double CpuSeconds() => Measure.CpuSeconds(Pid);
+
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 }
