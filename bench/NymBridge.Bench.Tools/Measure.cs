@@ -61,6 +61,13 @@ internal static class Measure
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
 
+    /// <summary>A number from a RESULT: NaN is written as the string "NaN".</summary>
+    public static double Number(this JsonElement element, string name)
+    {
+        var value = element.GetProperty(name);
+        return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : double.Parse(value.GetString()!, CultureInfo.InvariantCulture);
+    }
+
     public static double Milliseconds(long fromTimestamp, long toTimestamp) =>
         (toTimestamp - fromTimestamp) * 1000.0 / Stopwatch.Frequency;
 

@@ -32,9 +32,9 @@ internal static class FanOutSection
             var delivered = latency.GetProperty("delivered").GetInt64();
             ctx.Report.Target(new Target("3a", $"every subscriber gets every event ({subscribers} subscribers, 1,000 events/s)",
                 $"{delivered:N0} of {expected:N0} deliveries", "all", "", delivered == expected));
-            var p99 = latency.GetProperty("p99Ms").GetDouble();
+            var p99 = latency.Number("p99Ms");
             ctx.Report.Target(new Target("3b", "fan-out latency p99, emulator write → subscriber (1,000 events/s × 100)",
-                $"{Stats.Ms(p99)} (p50 {Stats.Ms(latency.GetProperty("p50Ms").GetDouble())})", "≤ 20 ms", Stats.Ratio(p99, 20), p99 <= 20 && delivered == expected));
+                $"{Stats.Ms(p99)} (p50 {Stats.Ms(latency.Number("p50Ms"))})", "≤ 20 ms", Stats.Ratio(p99, 20), p99 <= 20 && delivered == expected));
             var max = result.GetProperty("maxDeliveriesPerSecond").GetInt64();
             var maxRate = result.GetProperty("maxRate").GetInt64();
             var lastStep = steps.Count > 0 ? steps[^1] : default;
@@ -52,8 +52,8 @@ internal static class FanOutSection
             var result = await ctx.RunToolAsync(section, "idle-connections", TimeSpan.FromMinutes(5), "idle-connections",
                 "--bridge", bridge.Url.ToString(), "--pid", SuiteContext.Inv(bridge.Pid), "--count", SuiteContext.Inv(idleCount));
             var open = result.GetProperty("count").GetInt32();
-            var per = result.GetProperty("bytesPerConnection").GetDouble();
-            section.Text($"Idle connections: {open:N0} of {idleCount:N0} connected in {Measure.F(result.GetProperty("connectSeconds").GetDouble(), 1)} s; bridge RSS " +
+            var per = result.Number("bytesPerConnection");
+            section.Text($"Idle connections: {open:N0} of {idleCount:N0} connected in {Measure.F(result.Number("connectSeconds"), 1)} s; bridge RSS " +
                          $"{Stats.MiB(result.GetProperty("rssBefore").GetInt64())} before, {Stats.MiB(result.GetProperty("rssAfter").GetInt64())} with them open " +
                          $"(5 s after the last handshake): {Stats.KiB(per)} per connection.");
             ctx.Report.Target(new Target("3d", $"bridge memory per idle SignalR connection ({idleCount:N0} open)", $"{Stats.KiB(per)} ({Measure.F(per / 1000, 1)} KB)",
@@ -63,10 +63,10 @@ internal static class FanOutSection
 
     private static string[] Row(string run, JsonElement s) =>
     [
-        run, Measure.F(s.GetProperty("rate").GetDouble(), 0), Measure.F(s.GetProperty("achievedRate").GetDouble(), 0),
-        $"{s.GetProperty("delivered").GetInt64():N0}/{s.GetProperty("expected").GetInt64():N0}", Measure.F(s.GetProperty("deliveriesPerSecond").GetDouble(), 0),
-        Stats.Ms(s.GetProperty("p50Ms").GetDouble()), Stats.Ms(s.GetProperty("p99Ms").GetDouble()), Stats.Ms(s.GetProperty("maxMs").GetDouble()),
-        Stats.Ms(s.GetProperty("drainMs").GetDouble()), s.GetProperty("keptUp").GetBoolean() ? "yes" : "no",
-        Measure.F(s.GetProperty("bridgeCpuUsPerDelivery").GetDouble(), 1),
+        run, Measure.F(s.Number("rate"), 0), Measure.F(s.Number("achievedRate"), 0),
+        $"{s.GetProperty("delivered").GetInt64():N0}/{s.GetProperty("expected").GetInt64():N0}", Measure.F(s.Number("deliveriesPerSecond"), 0),
+        Stats.Ms(s.Number("p50Ms")), Stats.Ms(s.Number("p99Ms")), Stats.Ms(s.Number("maxMs")),
+        Stats.Ms(s.Number("drainMs")), s.GetProperty("keptUp").GetBoolean() ? "yes" : "no",
+        Measure.F(s.Number("bridgeCpuUsPerDelivery"), 1),
     ];
 }

@@ -26,7 +26,7 @@ internal static class InboundSection
         {
             var result = await ctx.RunToolAsync(section, "raw-reader", TimeSpan.FromMinutes(3), "raw-reader",
                 "--ws", ceilingEmulator.WebSocket.ToString(), "--control", ceilingEmulator.Control.ToString(), "--count", SuiteContext.Inv(count));
-            var rate = result.GetProperty("eventsPerSecond").GetDouble();
+            var rate = result.Number("eventsPerSecond");
             ceilings.Add(rate);
             runs.Add(("websocket ceiling (raw reader)", rate));
         }

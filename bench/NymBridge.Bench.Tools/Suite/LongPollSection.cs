@@ -17,12 +17,12 @@ internal static class LongPollSection
             "--bridge", bridge.Url.ToString(), "--control", emulator.Control.ToString(), "--pid", SuiteContext.Inv(bridge.Pid), "--count", SuiteContext.Inv(count));
         var answered = result.GetProperty("answered").GetInt32();
         var held = result.GetProperty("rssHeld").GetInt64();
-        var p99 = result.GetProperty("p99Ms").GetDouble();
+        var p99 = result.Number("p99Ms");
         section.Table(["requests", "connected", "opened in", "answered early", "answered with the event", "RSS before", "RSS while held", "p50", "p99", "max"],
         [[
-            $"{count:N0}", $"{result.GetProperty("connected").GetInt32():N0}", $"{Measure.F(result.GetProperty("openSeconds").GetDouble(), 1)} s",
+            $"{count:N0}", $"{result.GetProperty("connected").GetInt32():N0}", $"{Measure.F(result.Number("openSeconds"), 1)} s",
             $"{result.GetProperty("early").GetInt32():N0}", $"{answered:N0}", Stats.MiB(result.GetProperty("rssBefore").GetInt64()), Stats.MiB(held),
-            Stats.Ms(result.GetProperty("p50Ms").GetDouble()), Stats.Ms(p99), Stats.Ms(result.GetProperty("maxMs").GetDouble()),
+            Stats.Ms(result.Number("p50Ms")), Stats.Ms(p99), Stats.Ms(result.Number("maxMs")),
         ]]);
         ctx.Report.Target(new Target("4a", $"bridge RSS with {count:N0} long-polls held", Stats.MiB(held), "< 1 GiB", Stats.Ratio(held, 1L << 30), held < 1L << 30));
         ctx.Report.Target(new Target("4b", $"one event → all {count:N0} long-polls answered, p99", $"{Stats.Ms(p99)} ({answered:N0} of {count:N0} answered)",
