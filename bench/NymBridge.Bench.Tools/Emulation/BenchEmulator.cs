@@ -23,7 +23,11 @@ internal static class BenchEmulator
 
     public static async Task<int> RunAsync(Args args, CancellationToken stop)
     {
-        await using var emulator = new NymClientEmulator(new EmulatorOptions { Port = args.Int("port", 1977), RecordFrames = false });
+        // Connection events (accepted, refused, dropped and why) at Information: a benchmark must show when its client lost the emulator.
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .SetMinimumLevel(LogLevel.Information)
+            .AddSimpleConsole(console => console.SingleLine = true));
+        await using var emulator = new NymClientEmulator(new EmulatorOptions { Port = args.Int("port", 1977), RecordFrames = false }, loggerFactory);
         await emulator.StartAsync(stop);
 
         var builder = WebApplication.CreateSlimBuilder();
