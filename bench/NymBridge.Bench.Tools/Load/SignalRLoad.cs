@@ -6,10 +6,10 @@ using NymBridge.Bench.Tools.Emulation;
 namespace NymBridge.Bench.Tools.Load;
 
 /// <summary>
-/// Fan-out: <c>--subscribers</c> SignalR clients on the bridge's hub. First a latency run: the
-/// emulator pushes <c>--rate</c> stamped frames a second for <c>--seconds</c>, and every delivery's
-/// latency is the subscriber's clock minus the stamp. Then a ramp over <c>--ramp</c> rates, each for
-/// <c>--step-seconds</c>, to find the highest inbound rate every subscriber keeps up with.
+/// Fan-out: <c>--subscribers</c> SignalR clients on the bridge's hub. A ramp over <c>--ramp</c> rates,
+/// each for <c>--step-seconds</c>, finds the highest inbound rate every subscriber keeps up with; then
+/// a latency run: the emulator pushes <c>--rate</c> stamped frames a second for <c>--seconds</c>, and
+/// every delivery's latency is the subscriber's clock minus the stamp.
 /// </summary>
 internal static class SignalRLoad
 {
@@ -43,7 +43,8 @@ internal static class SignalRLoad
         await Subscribers.StartAllAsync(connections, 20, stop);
         using var http = new HttpClient { BaseAddress = control, Timeout = TimeSpan.FromMinutes(2) };
 
-        var latency = await RunStepAsync(http, recorder, bridgePid, "lat", rate, seconds, stop);
+        // The ramp first, from a clean start; then the latency run at --rate. Whichever comes second
+        // starts only once the backlog of the first has arrived (see WaitQuietAsync).
         var steps = new List<Step>();
         foreach (var stepRate in ramp)
         {
@@ -56,6 +57,7 @@ internal static class SignalRLoad
             }
         }
 
+        var latency = await RunStepAsync(http, recorder, bridgePid, "lat", rate, seconds, stop);
         await Subscribers.StopAllAsync(connections);
         var best = steps.Where(s => s.KeptUp).MaxBy(s => s.Rate);
         Measure.PrintResult(new
@@ -84,7 +86,7 @@ internal static class SignalRLoad
         var snapshot = recorder.End();
         var cpuPerDelivery = bridgePid > 0 && snapshot.Delivered > 0 ? (Measure.CpuSeconds(bridgePid) - cpuBefore) / snapshot.Delivered * 1e6 : double.NaN;
         // A step that fell behind leaves a backlog on its way to the subscribers: let it arrive before the next step starts.
-        await recorder.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30), stop);
+        await recorder.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(60), stop);
         var p50 = Measure.Percentile(snapshot.Latencies, 50);
         var p99 = Measure.Percentile(snapshot.Latencies, 99);
         var max = snapshot.Latencies.Length > 0 ? snapshot.Latencies[^1] : double.NaN;
