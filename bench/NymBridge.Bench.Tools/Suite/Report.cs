@@ -57,13 +57,13 @@ internal sealed class Report
         md.AppendLine();
         md.AppendLine("| # | target | measured | bound | ratio | status |");
         md.AppendLine("|---|---|---|---|---|---|");
-        foreach (var t in _targets)
+        foreach (var t in _targets.OrderBy(t => t.Id, StringComparer.Ordinal))
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Id} | {Escape(t.What)} | {Escape(t.Measured)} | {Escape(t.Bound)} | {Escape(t.Ratio)} | **{t.Status}** |");
         }
 
         md.AppendLine();
-        var missed = _targets.Where(t => t.Met != true).ToList();
+        var missed = _targets.Where(t => t.Met != true).OrderBy(t => t.Id, StringComparer.Ordinal).ToList();
         md.AppendLine(missed.Count == 0
             ? "Every target is met."
             : $"{_targets.Count - missed.Count} of {_targets.Count} targets met; not met: {string.Join(", ", missed.Select(t => t.Id))}. See the closing note.");
@@ -75,10 +75,21 @@ internal sealed class Report
 
         md.AppendLine("## Closing note");
         md.AppendLine();
-        if (Notes.Count == 0)
+        if (missed.Count == 0)
         {
-            md.AppendLine("Nothing to add: every target was met in this run.");
+            md.AppendLine("Every target was met in this run.");
         }
+        else
+        {
+            md.AppendLine("Not met in this run (measured against the bound):");
+            md.AppendLine();
+            foreach (var t in missed)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- **{t.Id}** {t.What}: {t.Measured}; target {t.Bound}{(t.Ratio.Length > 0 ? $" ({t.Ratio})" : "")}.");
+            }
+        }
+
+        md.AppendLine();
 
         foreach (var note in Notes)
         {
