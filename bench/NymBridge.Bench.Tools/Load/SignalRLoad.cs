@@ -45,6 +45,8 @@ internal static class SignalRLoad
 
         // The ramp first, from a clean start; then the latency run at --rate. Whichever comes second
         // starts only once the backlog of the first has arrived (see WaitQuietAsync).
+        // Warm-up, not judged: the bridge's first seconds of fan-out run unoptimized (tiered JIT) code.
+        var warmup = await RunStepAsync(http, recorder, bridgePid, "warm", args.Int("warmup-rate", 200), args.Double("warmup-seconds", 3), stop);
         var steps = new List<Step>();
         foreach (var stepRate in ramp)
         {
@@ -63,6 +65,7 @@ internal static class SignalRLoad
         Measure.PrintResult(new
         {
             subscribers = subscriberCount,
+            warmup,
             latency,
             steps,
             maxRate = best?.Rate ?? 0,
@@ -74,6 +77,7 @@ internal static class SignalRLoad
     private static async Task<Step> RunStepAsync(HttpClient http, DeliveryRecorder recorder, int bridgePid, string run, int rate, double seconds, CancellationToken stop)
     {
         var cpuBefore = bridgePid > 0 ? Measure.CpuSeconds(bridgePid) : 0;
+        var ownCpuBefore = Environment.CpuUsage.TotalTime;
         var expectedPerSubscriber = (long)(rate * seconds);
         recorder.Begin(run, expectedPerSubscriber);
         var start = Stopwatch.GetTimestamp();
@@ -84,6 +88,7 @@ internal static class SignalRLoad
         var complete = await recorder.WaitCompleteAsync(DrainAllowance, stop);
         var drained = Stopwatch.GetTimestamp();
         var snapshot = recorder.End();
+        var ownCpuPerDelivery = snapshot.Delivered > 0 ? (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalMicroseconds / snapshot.Delivered : double.NaN;
         var cpuPerDelivery = bridgePid > 0 && snapshot.Delivered > 0 ? (Measure.CpuSeconds(bridgePid) - cpuBefore) / snapshot.Delivered * 1e6 : double.NaN;
         // A step that fell behind leaves a backlog on its way to the subscribers: let it arrive before the next step starts.
         await recorder.WaitQuietAsync(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(60), stop);
@@ -94,7 +99,7 @@ internal static class SignalRLoad
         return new Step(
             rate, seconds, paced?.Rate ?? 0, paced?.WindowFull ?? 0, expectedPerSubscriber * recorder.Subscribers, snapshot.Delivered,
             snapshot.Latencies.Length == 0 ? 0 : snapshot.Delivered / activeSeconds, p50, p99, max,
-            complete && p99 <= KeepUpP99Ms, Measure.Milliseconds(written, drained), cpuPerDelivery);
+            complete && p99 <= KeepUpP99Ms, Measure.Milliseconds(written, drained), cpuPerDelivery, ownCpuPerDelivery);
     }
 
     private sealed record ReceivedEvent(long Seq, string? Message);
@@ -105,9 +110,10 @@ internal static class SignalRLoad
     /// <param name="WindowFull">Times the emulator had to wait for the bridge to read (0 when the bridge kept up).</param>
     /// <param name="DrainMs">From the emulator writing the last frame to the last delivery (or the allowance running out).</param>
     /// <param name="BridgeCpuUsPerDelivery">The bridge's CPU time during the step over the deliveries made (with <c>--pid</c>).</param>
+    /// <param name="LoadCpuUsPerDelivery">This load process's own CPU time (all subscribers) over the deliveries made.</param>
     internal sealed record Step(
         int Rate, double Seconds, double AchievedRate, long WindowFull, long Expected, long Delivered, double DeliveriesPerSecond,
-        double P50Ms, double P99Ms, double MaxMs, bool KeptUp, double DrainMs, double BridgeCpuUsPerDelivery);
+        double P50Ms, double P99Ms, double MaxMs, bool KeptUp, double DrainMs, double BridgeCpuUsPerDelivery, double LoadCpuUsPerDelivery);
 
     /// <summary>Latencies of one step across all subscribers, lock-free: one slot per expected delivery.</summary>
     private sealed class DeliveryRecorder(int subscribers)
