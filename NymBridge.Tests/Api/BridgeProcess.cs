@@ -85,6 +85,17 @@ internal sealed class BridgeProcess : IDisposable
         }
     }
 
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.False(_process.HasExited, $"the bridge exited before printing '{text}':\n{Output}");
+            Assert.True(clock.Elapsed < timeout, $"'{text}' not printed within {timeout}:\n{Output}");
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         await _process.WaitForExitAsync().WaitAsync(timeout);
