@@ -103,11 +103,10 @@ public class AuthTests
                 o.Transports = HttpTransportType.WebSockets;
                 o.SkipNegotiation = true;
                 o.HttpMessageHandlerFactory = _ => host.Factory.Server.CreateHandler();
-                o.WebSocketFactory = async (context, ct) => await host.Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, ct);
-                if (token is not null)
-                {
-                    o.AccessTokenProvider = () => Task.FromResult<string?>(token);
-                }
+                // The test server's websocket client takes no ClientWebSocketOptions, so the token goes in the
+                // query string, as browsers send it.
+                o.WebSocketFactory = async (context, ct) => await host.Factory.Server.CreateWebSocketClient().ConnectAsync(
+                    token is null ? context.Uri : new Uri($"{context.Uri}{(context.Uri.Query.Length > 0 ? "&" : "?")}access_token={token}"), ct);
             })
             .Build();
 }
