@@ -44,6 +44,8 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     private long _accepted;
     private long _committed;
     private long _subscriberCatchUps;
+    private long _storeFailures;
+    private volatile StoreError? _lastStoreError;
     private long _droppedSeen;
     private long? _droppedWarnedAt;
 
@@ -85,7 +87,10 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
         Interlocked.Read(ref _committed),
         _queue.Reader.Count,
         _subscribers.Length,
-        Interlocked.Read(ref _subscriberCatchUps));
+        Interlocked.Read(ref _subscriberCatchUps),
+        Interlocked.Read(ref _storeFailures),
+        _lastStoreError?.Error,
+        _lastStoreError?.At);
 
     /// <summary>Opens the store (recovering seq, cursor and epoch) and starts the batch loop.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -165,6 +170,8 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
 #pragma warning restore CA1031
             {
                 Log.AppendFailed(_logger, batch.Count, delay.TotalMilliseconds, e);
+                Interlocked.Increment(ref _storeFailures);
+                _lastStoreError = new StoreError($"{e.GetType().Name}: {e.Message}", _time.GetUtcNow());
                 if (!await DelayAsync(delay))
                 {
                     var lost = batch.Count + reader.Count;
@@ -221,6 +228,8 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     }
 
     private void Wake() => Interlocked.Exchange(ref _committedSignal, NewSignal()).TrySetResult();
+
+    private sealed record StoreError(string Error, DateTimeOffset At);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -102,6 +102,13 @@ internal sealed class BridgeProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM: the graceful shutdown a service manager asks for.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no graceful shutdown, no flush.</summary>
     public void Kill()
     {
