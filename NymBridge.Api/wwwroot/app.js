@@ -8,10 +8,13 @@
   const MAX_SHOWN = 500;
   /** On first load, how many of the newest retained events to show. */
   const HISTORY = 50;
+  const KEY_STORAGE = "nymbridge.apiKey";
 
   const $ = (id) => document.getElementById(id);
   const ui = {
     state: $("connection-state"),
+    keyForm: $("key-form"),
+    key: $("api-key"),
     address: $("self-address"),
     copy: $("copy-address"),
     toSelf: $("to-self"),
@@ -29,6 +32,8 @@
   };
 
   const state = {
+    apiKey: sessionStorage.getItem(KEY_STORAGE) || "",
+    needKey: false, // the bridge answered 401: wait for the user's key
     hubUp: false,
     nym: null, // {connected, selfAddress} from the last status push
     lastSeq: 0, // highest seq seen (or the history start): Replay(lastSeq) fills any gap
@@ -36,12 +41,42 @@
     shown: new Map(), // seq -> <li>
   };
 
+  // ---- API key (only when the bridge has Bridge:ApiKey) ----
+
+  function headers(extra) {
+    const all = { Accept: "application/json", ...extra };
+    if (state.apiKey) all.Authorization = `Bearer ${state.apiKey}`;
+    return all;
+  }
+
+  function needKey() {
+    state.needKey = true;
+    ui.keyForm.hidden = false;
+    render();
+    ui.key.focus();
+  }
+
+  ui.keyForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    state.apiKey = ui.key.value.trim();
+    sessionStorage.setItem(KEY_STORAGE, state.apiKey);
+    state.needKey = false;
+    ui.keyForm.hidden = true;
+    render();
+    fetchSelfAddress();
+    if (state.shown.size === 0) state.lastSeq = await historyStart();
+    await start();
+  });
+
   // ---- connection state and address ----
 
   function render() {
     let text;
     let key;
-    if (!state.hubUp) {
+    if (state.needKey) {
+      key = "unauthorized";
+      text = state.apiKey ? "The API key was not accepted" : "This bridge needs its API key";
+    } else if (!state.hubUp) {
       key = "offline";
       text = "Not connected to the bridge: reconnecting…";
     } else if (state.nym === null) {
@@ -84,7 +119,11 @@
   /** Before the hub's first status push (or without websockets): ask REST. */
   async function fetchSelfAddress() {
     try {
-      const response = await fetch("self-address", { headers: { Accept: "application/json" } });
+      const response = await fetch("self-address", { headers: headers() });
+      if (response.status === 401) {
+        needKey();
+        return;
+      }
       const body = await response.json().catch(() => null);
       if (ui.address.dataset.known === "true") {
         return; // a status push got there first
@@ -145,6 +184,22 @@
     return node;
   }
 
+  /** With an API key a plain link would get 401: fetch with the key and save the bytes. */
+  async function downloadWithKey(event) {
+    if (!state.apiKey) return;
+    event.preventDefault();
+    const link = event.currentTarget;
+    const response = await fetch(link.href, { headers: headers({ Accept: "application/octet-stream" }) });
+    if (!response.ok) {
+      notice(`Download failed: HTTP ${response.status}`);
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const save = el("a", { href: url, download: link.getAttribute("download") });
+    save.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
   function renderEvent(e) {
     const when = new Date(e.receivedAt);
     const time = el("time", { datetime: e.receivedAt, title: when.toString(), text: when.toLocaleTimeString() });
@@ -166,7 +221,7 @@
       item.dataset.senderTag = e.senderTag;
       const reply = el("button", { type: "button", class: "reply", testid: "reply-button", "aria-label": `Reply to sender tag ${e.senderTag}`, text: "Reply" });
       reply.addEventListener("click", () => startReply(e.senderTag));
-      meta.append(el("span", { class: "tag" }, "tag ", el("code", { testid: "event-sender-tag", text: e.senderTag })), reply);
+      meta.append(el("span", { class: "tag" }, "sender tag ", el("code", { testid: "event-sender-tag", text: e.senderTag })), reply);
     } else {
       meta.append(el("span", { class: "tag none", text: "no sender tag" }));
     }
@@ -176,6 +231,7 @@
       item.append(el("pre", { class: "body", testid: "event-text", text: e.message }));
     } else {
       const link = el("a", { href: `messages/${e.seq}/payload`, download: `message-${e.seq}.bin`, testid: "event-download", text: "download" });
+      link.addEventListener("click", downloadWithKey);
       item.append(el("p", { class: "body binary" }, `Binary, ${formatSize(e.size)}: `, link));
     }
     return item;
@@ -262,9 +318,12 @@
   async function post(path, body) {
     const response = await fetch(path, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      headers: headers({ "Content-Type": "application/json" }),
       body: JSON.stringify(body),
     });
+    if (response.status === 401) {
+      needKey();
+    }
     const answer = await response.json().catch(() => null);
     if (!response.ok) {
       throw new Error((answer && answer.detail) || `HTTP ${response.status}`);
@@ -317,7 +376,8 @@
   // ---- the hub ----
 
   const hub = new signalR.HubConnectionBuilder()
-    .withUrl("hubs/messages")
+    // The key, when there is one, goes as a Bearer header on negotiate and as access_token on the websocket.
+    .withUrl("hubs/messages", { accessTokenFactory: () => state.apiKey })
     // Retry forever: capped exponential backoff, the bridge may be restarting.
     .withAutomaticReconnect({ nextRetryDelayInMilliseconds: (ctx) => Math.min(500 * 2 ** Math.min(ctx.previousRetryCount, 4), 8000) })
     .configureLogging(signalR.LogLevel.Warning)
@@ -339,7 +399,7 @@
   hub.onclose(() => {
     state.hubUp = false;
     render();
-    setTimeout(start, 2000);
+    retry();
   });
 
   /** New hub connections get live events only: ask for what came after the last one seen. */
@@ -365,7 +425,7 @@
   /** On first load show the newest HISTORY events, not everything the inbox retains. */
   async function historyStart() {
     try {
-      const response = await fetch("status", { headers: { Accept: "application/json" } });
+      const response = await fetch("status", { headers: headers() });
       const status = await response.json();
       const last = status.components.inbox.store.lastSeq;
       if (typeof last === "number") {
@@ -378,18 +438,29 @@
   }
 
   let starting = false;
+  let retryTimer = 0;
+
+  function retry() {
+    clearTimeout(retryTimer);
+    if (!state.needKey) retryTimer = setTimeout(start, 2000);
+  }
+
   async function start() {
-    if (starting || hub.state !== signalR.HubConnectionState.Disconnected) return;
+    if (starting || state.needKey || hub.state !== signalR.HubConnectionState.Disconnected) return;
     starting = true;
     try {
       await hub.start();
       state.hubUp = true;
       render();
       await catchUp();
-    } catch {
+    } catch (error) {
       state.hubUp = false;
-      render();
-      setTimeout(start, 2000);
+      if (error && error.statusCode === 401) {
+        needKey();
+      } else {
+        render();
+        retry();
+      }
     } finally {
       starting = false;
     }
