@@ -23,12 +23,10 @@ internal sealed class Chromium : IAsyncDisposable
         "--disable-sync",
     ];
 
-    private readonly IPlaywright _playwright;
     private readonly DirectoryInfo _profile;
 
-    private Chromium(IPlaywright playwright, DirectoryInfo profile, IBrowserContext context, IPage page)
+    private Chromium(DirectoryInfo profile, IBrowserContext context, IPage page)
     {
-        _playwright = playwright;
         _profile = profile;
         Context = context;
         Page = page;
@@ -37,8 +35,9 @@ internal sealed class Chromium : IAsyncDisposable
     public IBrowserContext Context { get; }
     public IPage Page { get; }
 
-    public static async Task<Chromium> LaunchAsync(TimeSpan timeout)
+    public static async Task<Chromium> LaunchAsync(PlaywrightDriver driver, TimeSpan timeout)
     {
+        ArgumentNullException.ThrowIfNull(driver);
         if (!File.Exists(ExecutablePath))
         {
             Assert.Fail($"{ExecutablePath} is missing: the browser tests need Debian's Chromium. " +
@@ -47,9 +46,9 @@ internal sealed class Chromium : IAsyncDisposable
 
         // A persistent context is how Playwright takes an explicit --user-data-dir: a new empty one per launch.
         var profile = Directory.CreateTempSubdirectory("nymbridge-chromium-");
-        var playwright = await Playwright.CreateAsync().WaitAsync(timeout);
         try
         {
+            var playwright = await driver.GetAsync().WaitAsync(timeout);
             var context = await playwright.Chromium.LaunchPersistentContextAsync(profile.FullName, new BrowserTypeLaunchPersistentContextOptions
             {
                 ExecutablePath = ExecutablePath,
@@ -62,11 +61,10 @@ internal sealed class Chromium : IAsyncDisposable
             });
             context.SetDefaultTimeout((float)timeout.TotalMilliseconds);
             var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
-            return new Chromium(playwright, profile, context, page);
+            return new Chromium(profile, context, page);
         }
         catch
         {
-            playwright.Dispose();
             DeleteProfile(profile);
             throw;
         }
@@ -80,7 +78,6 @@ internal sealed class Chromium : IAsyncDisposable
         }
         finally
         {
-            _playwright.Dispose();
             DeleteProfile(_profile);
         }
     }

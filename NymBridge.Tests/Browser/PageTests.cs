@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Playwright;
 using NymBridge.Api.Status;
 using Xunit.Abstractions;
@@ -8,13 +10,15 @@ using static Microsoft.Playwright.Assertions;
 namespace NymBridge.Tests.Browser;
 
 /// <summary>The page at / in headless Chromium, against the real app on the built-in emulator.</summary>
-public sealed class PageTests
+public sealed class PageTests : IClassFixture<PlaywrightDriver>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly PlaywrightDriver _driver;
     private readonly ITestOutputHelper _output;
 
-    public PageTests(ITestOutputHelper output)
+    public PageTests(PlaywrightDriver driver, ITestOutputHelper output)
     {
+        _driver = driver;
         _output = output;
         SetDefaultExpectTimeout((float)Timeout.TotalMilliseconds);
     }
@@ -23,7 +27,7 @@ public sealed class PageTests
     public async Task Shows_the_address_and_sends_receives_and_replies_through_the_form()
     {
         await using var bridge = await PageHost.StartAsync(Timeout);
-        await using var chromium = await Chromium.LaunchAsync(Timeout);
+        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
         var page = chromium.Page;
         var problems = CollectProblems(page);
 
@@ -93,7 +97,7 @@ public sealed class PageTests
     public async Task A_bad_recipient_shows_the_reason_and_nothing_arrives()
     {
         await using var bridge = await PageHost.StartAsync(Timeout);
-        await using var chromium = await Chromium.LaunchAsync(Timeout);
+        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
         var page = chromium.Page;
         var problems = CollectProblems(page);
 
@@ -113,6 +117,74 @@ public sealed class PageTests
         Assert.Empty(problems);
     }
 
+    [Fact]
+    public async Task With_an_api_key_the_page_asks_for_it_then_connects_and_sends()
+    {
+        const string key = "browser-test-key-7c1f0b9e";
+        await using var bridge = await PageHost.StartAsync(Timeout, apiKey: key);
+        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
+        var page = chromium.Page;
+
+        await page.GotoAsync(bridge.BaseAddress.ToString());
+        await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "unauthorized");
+        await Expect(page.GetByTestId("key-form")).ToBeVisibleAsync();
+
+        await page.GetByTestId("api-key").FillAsync(key);
+        await page.GetByTestId("api-key-submit").ClickAsync();
+
+        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").WaitAsync(Timeout);
+        Assert.NotNull(self);
+        await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(page.GetByTestId("key-form")).ToBeHiddenAsync();
+        await Expect(page.GetByTestId("self-address")).ToHaveTextAsync(self.Address);
+
+        await page.GetByTestId("to-self").ClickAsync();
+        await page.GetByTestId("message").FillAsync("with a key");
+        await page.GetByTestId("send").ClickAsync();
+        await Expect(page.GetByTestId("send-result")).ToHaveTextAsync("Sent 10 bytes.");
+        await Expect(Event(page, "with a key")).ToHaveCountAsync(1);
+    }
+
+    [Fact]
+    public async Task After_a_dropped_connection_the_page_replays_what_it_missed()
+    {
+        await using var bridge = await PageHost.StartAsync(Timeout);
+        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
+        var page = chromium.Page;
+
+        // The hub's websockets go through Playwright, so the test can cut them and hold reconnects back.
+        var link = new HubLink();
+        await page.RouteWebSocketAsync(url => url.Contains("/hubs/messages", StringComparison.Ordinal), link.Route);
+        await page.RouteAsync("**/hubs/messages/negotiate*", route => link.Down ? route.AbortAsync() : route.ContinueAsync());
+
+        await page.GotoAsync(bridge.BaseAddress.ToString());
+        await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
+        await page.GetByTestId("to-self").ClickAsync();
+        await page.GetByTestId("message").FillAsync("before the drop");
+        await page.GetByTestId("send").ClickAsync();
+        var before = Event(page, "before the drop");
+        await Expect(before).ToHaveCountAsync(1);
+        var seen = long.Parse((await before.GetAttributeAsync("data-seq"))!, CultureInfo.InvariantCulture);
+
+        await link.CutAsync();
+        await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "offline");
+
+        // Arrives while the page is away: only Replay(after) can bring it.
+        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").WaitAsync(Timeout);
+        using (var sent = await bridge.Client.PostAsJsonAsync("/send", new { recipient = self!.Address, message = "while away" }).WaitAsync(Timeout))
+        {
+            sent.EnsureSuccessStatusCode();
+        }
+
+        var stored = await bridge.Client.GetFromJsonAsync<JsonElement>($"/messages?after={seen}&wait=10").WaitAsync(Timeout);
+        Assert.Equal("while away", stored.GetProperty("messages")[0].GetProperty("message").GetString());
+
+        link.Down = false;
+        await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
+        await Expect(Event(page, "while away")).ToHaveCountAsync(1);
+        await Expect(page.GetByTestId("event")).ToHaveCountAsync(2);
+    }
+
     private static ILocator Event(IPage page, string text) =>
         page.GetByTestId("event").Filter(new() { Has = page.GetByTestId("event-text").GetByText(text, new() { Exact = true }) });
 
@@ -129,6 +201,40 @@ public sealed class PageTests
         };
         page.PageError += (_, error) => problems.Enqueue($"page error: {error}");
         return problems;
+    }
+
+    /// <summary>Passes the hub's websockets through; <see cref="CutAsync"/> drops them and refuses new ones until <see cref="Down"/> is cleared.</summary>
+    private sealed class HubLink
+    {
+        private readonly ConcurrentQueue<(IWebSocketRoute Page, IWebSocketRoute Server)> _open = new();
+        private volatile bool _down;
+
+        public bool Down
+        {
+            get => _down;
+            set => _down = value;
+        }
+
+        public void Route(IWebSocketRoute page)
+        {
+            if (_down)
+            {
+                _ = page.CloseAsync();
+                return;
+            }
+
+            _open.Enqueue((page, page.ConnectToServer()));
+        }
+
+        public async Task CutAsync()
+        {
+            _down = true;
+            while (_open.TryDequeue(out var socket))
+            {
+                await socket.Server.CloseAsync().WaitAsync(Timeout);
+                await socket.Page.CloseAsync(new() { Code = 1011, Reason = "cut by the test" }).WaitAsync(Timeout);
+            }
+        }
     }
 
     private async Task SaveScreenshotAsync(IPage page, string name)
