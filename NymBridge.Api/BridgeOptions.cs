@@ -10,4 +10,27 @@ public sealed class BridgeOptions
     /// <summary>Largest payload a send accepts (nym-client's own websocket takes up to 64 MiB per message).</summary>
     [Range(1, 64 * 1024 * 1024 - 1024)]
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>When set, every endpoint but /health/* requires it (Bearer, X-Api-Key, or access_token for SignalR).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Lets the bridge listen on a non-loopback address without <see cref="ApiKey"/>: only when something else guards the port.</summary>
+    public bool AllowUnauthenticatedRemote { get; set; }
+
+    public CorsOptions Cors { get; set; } = new();
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    public sealed class CorsOptions
+    {
+        /// <summary>Browser origins allowed besides the bridge's own.</summary>
+        public string[] Origins { get; set; } = [];
+    }
+
+    public sealed class RateLimitOptions
+    {
+        /// <summary>Requests per second per client address; unset or 0 = no limit.</summary>
+        [Range(0, 1_000_000)]
+        public int? PermitsPerSecond { get; set; }
+    }
 }

@@ -50,7 +50,8 @@ public sealed partial class NymClientEmulator
 
     /// <summary>
     /// While true, the emulator stops reading every connection: requests go unanswered and so do
-    /// websocket pings, which is how a client's keep-alive finds a hung nym-client.
+    /// websocket pings, which is how a client's keep-alive finds a hung nym-client. New
+    /// connections get no handshake answer either. Drop and Stop still work.
     /// </summary>
     public void SetUnresponsive(bool unresponsive)
     {
@@ -88,10 +89,13 @@ public sealed partial class NymClientEmulator
     public Task WaitForClientAsync(TimeSpan timeout) =>
         WaitForStateAsync(() => _session is not null, timeout, "No client connected");
 
-    /// <summary>Completes when no client is connected (at once if none is) and what it left unwritten is held again.</summary>
-    /// <exception cref="TimeoutException">The client was still connected when the time ran out.</exception>
+    /// <summary>
+    /// Completes when no connection holds the slot (at once if none does): the last client is gone,
+    /// what it left unwritten is held again, and a new client can connect.
+    /// </summary>
+    /// <exception cref="TimeoutException">A connection still held the slot when the time ran out.</exception>
     public Task WaitForDisconnectAsync(TimeSpan timeout) =>
-        WaitForStateAsync(() => _session is null, timeout, "The client was still connected");
+        WaitForStateAsync(() => _slot is null, timeout, "A connection still held the slot");
 
     private async Task WaitForStateAsync(Func<bool> reached, TimeSpan timeout, string failure)
     {
@@ -128,11 +132,11 @@ public sealed partial class NymClientEmulator
         changed.TrySetResult();
     }
 
-    private void OpenForConnections()
+    private void SetListening(bool listening)
     {
         lock (_lock)
         {
-            _listening = true;
+            _listening = listening;
         }
     }
 
@@ -219,23 +223,43 @@ public sealed partial class NymClientEmulator
             connection = _slot?.Id == http.Connection.Id ? _slot : null;
         }
 
-        if (connection is null || !http.WebSockets.IsWebSocketRequest)
+        if (connection is null || await TryAcceptWebSocketAsync(http).ConfigureAwait(false) is not { } socket)
         {
             // tungstenite's handshake fails on anything but an upgrade, and nym drops the socket without an answer.
             http.Abort();
             return;
         }
 
-        using var socket = await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
-        using var session = new EmulatorSession(socket, connection, _handler, _recorder, push => Deliver(push, written: null), _options.TimeProvider, _logger);
-        OpenSession(session);
+        using (socket)
+        {
+            using var session = new EmulatorSession(socket, connection, _handler, _recorder, push => Deliver(push, written: null), _options.TimeProvider, _logger);
+            OpenSession(session);
+            try
+            {
+                await session.RunAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                await CloseSessionAsync(session).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<WebSocket?> TryAcceptWebSocketAsync(HttpContext http)
+    {
+        if (!http.WebSockets.IsWebSocketRequest)
+        {
+            return null;
+        }
+
         try
         {
-            await session.RunAsync().ConfigureAwait(false);
+            return await http.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { KeepAliveInterval = TimeSpan.Zero }).ConfigureAwait(false);
         }
-        finally
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {
-            await CloseSessionAsync(session).ConfigureAwait(false);
+            EmulatorLog.ConnectionEnded(_logger, e);
+            return null;
         }
     }
 

@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.WebSockets;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using NymBridge.Protocol;
 
@@ -68,12 +68,14 @@ public sealed partial class NymClientEmulator : IAsyncDisposable
             }
 
             var app = BuildApplication(Port);
+            SetListening(true);
             try
             {
                 await app.StartAsync(ct).ConfigureAwait(false);
             }
             catch
             {
+                SetListening(false);
                 await app.DisposeAsync().ConfigureAwait(false);
                 throw;
             }
@@ -81,7 +83,6 @@ public sealed partial class NymClientEmulator : IAsyncDisposable
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
             Volatile.Write(ref _port, new Uri(bound).Port);
             _app = app;
-            OpenForConnections();
             EmulatorLog.Listening(_logger, Port);
         }
         finally
@@ -147,13 +148,18 @@ public sealed partial class NymClientEmulator : IAsyncDisposable
         {
             ApplicationName = typeof(NymClientEmulator).Assembly.GetName().Name,
         });
-        builder.Services.AddSingleton(_loggerFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(new EmbeddedHostLoggerFactory(_loggerFactory));
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = ShutdownTimeout);
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(IPAddress.Loopback, port, listen => listen.Use(AdmitConnection));
+            kestrel.Listen(IPAddress.Loopback, port, listen =>
+            {
+                // tungstenite speaks HTTP/1.1 upgrades only.
+                listen.Protocols = HttpProtocols.Http1;
+                listen.Use(AdmitConnection);
+            });
         });
 
         var app = builder.Build();

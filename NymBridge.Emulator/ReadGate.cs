@@ -6,8 +6,6 @@ internal sealed class ReadGate
     private readonly Lock _lock = new();
     private TaskCompletionSource _open = CreateOpen();
 
-    public bool IsOpen => Volatile.Read(ref _open).Task.IsCompleted;
-
     public void Close()
     {
         lock (_lock)

@@ -5,7 +5,8 @@ using System.Text.Json;
 namespace NymBridge.Protocol;
 
 /// <summary>
-/// The JSON (text frame) forms of nym's protocol (websocket-requests/src/text.rs), as serde writes them:
+/// The JSON (text frame) forms of nym's protocol (websocket-requests/src/text.rs), as serde writes them
+/// (see <see cref="SerdeJsonWriter"/>):
 /// <code>
 /// {"type":"send","message":"..","recipient":"..","connectionId":null}
 /// {"type":"sendAnonymous","recipient":"..","message":"..","replySurbs":20,"connectionId":null}
@@ -24,89 +25,53 @@ public static class TextCodec
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static string EncodeRequest(ClientRequest request)
+    public static string EncodeRequest(ClientRequest request) => request switch
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            switch (request)
-            {
-                case SendRequest r:
-                    json.WriteString("type", "send");
-                    json.WriteString("message", PayloadText(r.Message));
-                    json.WriteString("recipient", r.Recipient.ToString());
-                    WriteConnectionId(json, r.ConnectionId);
-                    break;
-                case SendAnonymousRequest r:
-                    json.WriteString("type", "sendAnonymous");
-                    json.WriteString("recipient", r.Recipient.ToString());
-                    json.WriteString("message", PayloadText(r.Message));
-                    json.WriteNumber("replySurbs", r.ReplySurbs);
-                    WriteConnectionId(json, r.ConnectionId);
-                    break;
-                case ReplyRequest r:
-                    json.WriteString("type", "reply");
-                    json.WriteString("senderTag", r.SenderTag.ToString());
-                    json.WriteString("message", PayloadText(r.Message));
-                    WriteConnectionId(json, r.ConnectionId);
-                    break;
-                case SelfAddressRequest:
-                    json.WriteString("type", "selfAddress");
-                    break;
-                default:
-                    throw new NotSupportedException($"nym's text protocol has no form of {request.GetType().Name}; send it as a binary frame.");
-            }
+        SendRequest r => new SerdeJsonWriter()
+            .String("type", "send")
+            .String("message", PayloadText(r.Message))
+            .String("recipient", r.Recipient.ToString())
+            .Number("connectionId", r.ConnectionId)
+            .Complete(),
+        SendAnonymousRequest r => new SerdeJsonWriter()
+            .String("type", "sendAnonymous")
+            .String("recipient", r.Recipient.ToString())
+            .String("message", PayloadText(r.Message))
+            .Number("replySurbs", r.ReplySurbs)
+            .Number("connectionId", r.ConnectionId)
+            .Complete(),
+        ReplyRequest r => new SerdeJsonWriter()
+            .String("type", "reply")
+            .String("senderTag", r.SenderTag.ToString())
+            .String("message", PayloadText(r.Message))
+            .Number("connectionId", r.ConnectionId)
+            .Complete(),
+        SelfAddressRequest => new SerdeJsonWriter().String("type", "selfAddress").Complete(),
+        _ => throw new NotSupportedException($"nym's text protocol has no form of {request.GetType().Name}; send it as a binary frame."),
+    };
 
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
-
-    public static string EncodeResponse(ServerResponse response)
+    public static string EncodeResponse(ServerResponse response) => response switch
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            switch (response)
-            {
-                case ReceivedResponse r:
-                    json.WriteString("type", "received");
-                    json.WriteString("message", Encoding.UTF8.GetString(r.Message.Span)); // lossy, as nym's from_utf8_lossy
-                    if (r.SenderTag is { } tag)
-                    {
-                        json.WriteString("senderTag", tag.ToString());
-                    }
-                    else
-                    {
-                        json.WriteNull("senderTag");
-                    }
-
-                    break;
-                case SelfAddressResponse s:
-                    json.WriteString("type", "selfAddress");
-                    json.WriteString("address", s.Address.ToString());
-                    break;
-                case LaneQueueLengthResponse q:
-                    json.WriteString("type", "laneQueueLength");
-                    json.WriteNumber("lane", q.Lane);
-                    json.WriteNumber("queue_length", q.QueueLength);
-                    break;
-                case ErrorResponse e:
-                    json.WriteString("type", "error");
-                    json.WriteString("message", new ProtocolError(e.Kind, e.Message).ToString());
-                    break;
-                default:
-                    throw new ArgumentOutOfRangeException(nameof(response), response.GetType().Name, "Unknown response type.");
-            }
-
-            json.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
+        ReceivedResponse r => new SerdeJsonWriter()
+            .String("type", "received")
+            .String("message", Encoding.UTF8.GetString(r.Message.Span)) // lossy, as nym's from_utf8_lossy
+            .String("senderTag", r.SenderTag?.ToString())
+            .Complete(),
+        SelfAddressResponse s => new SerdeJsonWriter()
+            .String("type", "selfAddress")
+            .String("address", s.Address.ToString())
+            .Complete(),
+        LaneQueueLengthResponse q => new SerdeJsonWriter()
+            .String("type", "laneQueueLength")
+            .Number("lane", q.Lane)
+            .Number("queue_length", q.QueueLength)
+            .Complete(),
+        ErrorResponse e => new SerdeJsonWriter()
+            .String("type", "error")
+            .String("message", new ProtocolError(e.Kind, e.Message).ToString())
+            .Complete(),
+        _ => throw new ArgumentOutOfRangeException(nameof(response), response.GetType().Name, "Unknown response type."),
+    };
 
     /// <summary>Parses a text request as nym-client does; failures are MalformedRequest, as there.</summary>
     public static bool TryDecodeRequest(string text, [NotNullWhen(true)] out ClientRequest? request, out ProtocolError error)
@@ -205,22 +170,39 @@ public static class TextCodec
     private static NymAddress ParseRecipient(string text) =>
         NymAddress.TryParse(text, out var address, out var error) ? address : throw new FormatException(error);
 
-    private static void WriteConnectionId(Utf8JsonWriter json, ulong? connectionId)
-    {
-        if (connectionId is { } id)
-        {
-            json.WriteNumber("connectionId", id);
-        }
-        else
-        {
-            json.WriteNull("connectionId");
-        }
-    }
-
     private static JsonElement Required(JsonElement root, string name) =>
-        root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value)
-            ? value
-            : throw new FormatException($"missing field `{name}`");
+        TryGetField(root, name, out var value) ? value : throw new FormatException($"missing field `{name}`");
+
+    /// <summary>
+    /// Finds a field of the variant (or the tag). serde refuses such a field given twice, where
+    /// <see cref="JsonElement.TryGetProperty(string, out JsonElement)"/> would pick one; fields the
+    /// variant does not have are never looked up, so they may repeat, as serde ignores them.
+    /// </summary>
+    private static bool TryGetField(JsonElement root, string name, out JsonElement value)
+    {
+        value = default;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return false;
+        }
+
+        var found = false;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.NameEquals(name))
+            {
+                if (found)
+                {
+                    throw new FormatException($"duplicate field `{name}`");
+                }
+
+                found = true;
+                value = property.Value;
+            }
+        }
+
+        return found;
+    }
 
     private static string RequiredString(JsonElement root, string name) =>
         Required(root, name) is { ValueKind: JsonValueKind.String } value
@@ -228,7 +210,7 @@ public static class TextCodec
             : throw new FormatException($"invalid type: field `{name}` must be a string");
 
     private static string? OptionalString(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+        TryGetField(root, name, out var value) && value.ValueKind != JsonValueKind.Null
             ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw new FormatException($"invalid type: field `{name}` must be a string or null")
             : null;
 
@@ -243,7 +225,7 @@ public static class TextCodec
             : throw new FormatException($"invalid value: field `{name}` must be an integer from 0 to {ulong.MaxValue}");
 
     private static ulong? OptionalUInt64(JsonElement root, string name) =>
-        root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+        TryGetField(root, name, out var value) && value.ValueKind != JsonValueKind.Null
             ? value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out var n)
                 ? n
                 : throw new FormatException($"invalid value: field `{name}` must be an integer from 0 to {ulong.MaxValue} or null")

@@ -1,4 +1,4 @@
-using NymBridge.Api.Sending;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace NymBridge.Api.Nym;
 
@@ -7,12 +7,10 @@ public static class NymServiceCollectionExtensions
     public static IServiceCollection AddNymConnection(this IServiceCollection services)
     {
         services.AddOptions<NymOptions>().BindConfiguration(NymOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<NymConnection>();
         services.AddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
         services.AddHostedService(sp => sp.GetRequiredService<NymConnection>());
-        services.AddSingleton<SendRequestParser>();
-        services.AddSingleton<IInboundSink, TempSink>();
         return services;
     }
 }

@@ -27,6 +27,7 @@ public static class EndpointOpenApiExtensions
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         static QueryField Recipient() => new("recipient", "The recipient's Nym address.", "string", true);

@@ -48,6 +48,14 @@ internal sealed class ExamplesOperationFilter : IOperationFilter
                 },
             };
             operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "Idempotency-Key",
+                In = ParameterLocation.Header,
+                Required = false,
+                Description = "Optional. A repeat of the same key within 10 minutes returns the first result and sends nothing; the same key with a different request is 422.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String, MaxLength = 255 },
+            });
             foreach (var field in body.QueryFields)
             {
                 operation.Parameters.Add(new OpenApiParameter

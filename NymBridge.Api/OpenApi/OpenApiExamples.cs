@@ -1,3 +1,4 @@
+using NymBridge.Api.Messages;
 using NymBridge.Api.Sending;
 
 namespace NymBridge.Api.OpenApi;
@@ -9,6 +10,24 @@ public static class OpenApiExamples
         "CytBseW6yFXUMzz4SGAKdNLGR7q3sJLLYxyBGvutNEQV.4QXYyEVc5fUDjmmi8PrHN9tdUFV4PCvSJE1278cHyvoe@4sBbL1ngf1vtNqykydQKTFh26sQCw888GpUqvPvyNB4f";
 
     public const string SenderTag = "7Ls8mWq6rCQ1kE2bB7g6Zw";
+
+    public static readonly MessageList Messages = new(
+        [
+            new MessageEvent
+            {
+                Seq = 17, Type = MessageEvent.ReceivedType, ReceivedAt = new DateTimeOffset(2026, 11, 27, 11, 0, 0, 123, TimeSpan.Zero),
+                Size = 5, SenderTag = SenderTag, Message = "hello", MessageBase64 = "aGVsbG8=",
+            },
+            new MessageEvent
+            {
+                Seq = 18, Type = MessageEvent.ErrorType, ReceivedAt = new DateTimeOffset(2026, 11, 27, 11, 0, 1, 0, TimeSpan.Zero),
+                Kind = "malformedRequest", Message = "malformed request:data len has inconsistent length. specified: 9 got: 5",
+            },
+        ],
+        Cursor: 18,
+        Epoch: "3f2b1c0a9d8e4f7a",
+        Reset: false,
+        Truncated: false);
 }
 
 /// <summary>Request examples of the send endpoints.</summary>

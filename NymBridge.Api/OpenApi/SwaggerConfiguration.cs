@@ -21,6 +21,16 @@ public static class SwaggerConfiguration
             });
             options.OperationFilter<ExamplesOperationFilter>();
             options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "NymBridge.Api.xml"));
+
+            // The Authorize button: needed only when Bridge:ApiKey is set.
+            options.AddSecurityDefinition("apiKey", new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = "X-Api-Key",
+                Description = "The bridge's Bridge:ApiKey, when one is configured (Authorization: Bearer <key> works too).",
+            });
+            options.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", document)] = [] });
             options.SupportNonNullableReferenceTypes();
         });
         return services;

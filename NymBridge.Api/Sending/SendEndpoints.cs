@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using NymBridge.Api.Http;
 using NymBridge.Api.Nym;
 using NymBridge.Api.OpenApi;
-using NymBridge.Protocol;
 
 namespace NymBridge.Api.Sending;
 
@@ -13,7 +12,7 @@ public static class SendEndpoints
     {
         var group = routes.MapGroup("").WithTags("Sending");
 
-        group.MapPost("/send", (HttpContext http, SendRequestParser parser, INymConnection nym) => SendAsync(http, parser, nym, SendKind.Send))
+        group.MapPost("/send", (HttpContext http, SendRequestParser parser, INymConnection nym, IdempotencyStore idempotency) => SendAsync(http, parser, nym, idempotency, SendKind.Send))
             .WithName("Send")
             .WithSummary("Send a message to a Nym address")
             .WithDescription("Sends the payload to the recipient through the mixnet. The recipient learns nothing about the sender and cannot reply. " +
@@ -22,7 +21,7 @@ public static class SendEndpoints
                              "Raw bytes: Content-Type application/octet-stream, payload as the body, recipient and connectionId in the query string.")
             .AcceptsSendBody<SendBody>(SendExamples.Send);
 
-        group.MapPost("/send-anonymous", (HttpContext http, SendRequestParser parser, INymConnection nym) => SendAsync(http, parser, nym, SendKind.SendAnonymous))
+        group.MapPost("/send-anonymous", (HttpContext http, SendRequestParser parser, INymConnection nym, IdempotencyStore idempotency) => SendAsync(http, parser, nym, idempotency, SendKind.SendAnonymous))
             .WithName("SendAnonymous")
             .WithSummary("Send a message with reply SURBs")
             .WithDescription("Like /send, but attaches replySurbs single-use reply blocks (default 20, up to Nym:MaxReplySurbs), so the recipient can " +
@@ -30,7 +29,7 @@ public static class SendEndpoints
                              "Raw bytes: application/octet-stream with recipient, replySurbs and connectionId in the query string.")
             .AcceptsSendBody<SendAnonymousBody>(SendExamples.SendAnonymous);
 
-        group.MapPost("/reply", (HttpContext http, SendRequestParser parser, INymConnection nym) => SendAsync(http, parser, nym, SendKind.Reply))
+        group.MapPost("/reply", (HttpContext http, SendRequestParser parser, INymConnection nym, IdempotencyStore idempotency) => SendAsync(http, parser, nym, idempotency, SendKind.Reply))
             .WithName("Reply")
             .WithSummary("Reply to an anonymous sender")
             .WithDescription("Answers the sender of a received message that carried a senderTag, using the reply SURBs they attached. " +
@@ -40,39 +39,54 @@ public static class SendEndpoints
         return group;
     }
 
+    public const string IdempotencyHeader = "Idempotency-Key";
+
     private static async Task<Results<Accepted<SendResult>, Ok<SendResult>, ProblemHttpResult>> SendAsync(
-        HttpContext http, SendRequestParser parser, INymConnection nym, SendKind kind)
+        HttpContext http, SendRequestParser parser, INymConnection nym, IdempotencyStore idempotency, SendKind kind)
     {
+        var key = http.Request.Headers[IdempotencyHeader].ToString();
+        if (key.Length > 0 && !IdempotencyStore.IsValidKey(key))
+        {
+            return Problems.Validation(IdempotencyHeader, $"{IdempotencyHeader} must be 1 to {IdempotencyStore.MaxKeyLength} visible ASCII characters, e.g. a UUID.");
+        }
+
         var parsed = await parser.ParseAsync(http.Request, kind, http.RequestAborted);
         if (parsed.Problem is { } problem)
         {
             return problem;
         }
 
-        var request = parsed.Request!;
-        var bytes = RequestCodec.GetPayload(request).Length;
         try
         {
-            if (ConnectionIdOf(request) is { } lane)
+            SendResult result;
+            if (key.Length == 0)
             {
-                var answer = await nym.SendForLaneAsync(request, lane, http.RequestAborted);
-                return TypedResults.Ok(new SendResult(bytes, answer.Lane, answer.QueueLength));
+                result = await nym.DispatchAsync(parsed.Request!, http.RequestAborted);
+            }
+            else
+            {
+                // Not the caller's token: a retry that joins this send must get its result even if the first caller hangs up.
+                var outcome = await idempotency.RunAsync(key, parsed.Request!, () => nym.DispatchAsync(parsed.Request!, CancellationToken.None));
+                if (outcome.Conflict)
+                {
+                    return TypedResults.Problem(
+                        $"This {IdempotencyHeader} was used in the last {IdempotencyStore.Lifetime.TotalMinutes:0} minutes for a different request. Use a new key for a new message.",
+                        statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency key reused.");
+                }
+
+                if (outcome.Replayed)
+                {
+                    http.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                result = outcome.Result!;
             }
 
-            await nym.SendAsync(request, http.RequestAborted);
-            return TypedResults.Accepted((string?)null, new SendResult(bytes));
+            return result.Lane is null ? TypedResults.Accepted((string?)null, result) : TypedResults.Ok(result);
         }
         catch (NymUnavailableException e)
         {
             return Problems.Unavailable(http.Response, e);
         }
     }
-
-    private static ulong? ConnectionIdOf(ClientRequest request) => request switch
-    {
-        SendRequest r => r.ConnectionId,
-        SendAnonymousRequest r => r.ConnectionId,
-        ReplyRequest r => r.ConnectionId,
-        _ => null,
-    };
 }

@@ -84,42 +84,51 @@ public sealed class SendRequestParser(IOptions<BridgeOptions> bridge, IOptions<N
             return Fail(Problems.Validation("body", "The body is empty; send a JSON object such as {\"recipient\": \"...\", \"message\": \"hello\"}."));
         }
 
-        var errors = new Errors();
         try
         {
-            switch (kind)
+            return kind switch
             {
-                case SendKind.Send:
-                {
-                    var b = Deserialize<SendBody>(body);
-                    var recipient = ParseRecipient(b.Recipient, errors);
-                    var payload = ParsePayload(b.Message, b.MessageBase64, errors);
-                    var id = ParseConnectionId(b.ConnectionId, errors);
-                    return errors.Any ? Fail(errors) : CheckSize(payload) ?? Ok(new SendRequest(recipient!, payload, id));
-                }
-                case SendKind.SendAnonymous:
-                {
-                    var b = Deserialize<SendAnonymousBody>(body);
-                    var recipient = ParseRecipient(b.Recipient, errors);
-                    var payload = ParsePayload(b.Message, b.MessageBase64, errors);
-                    var surbs = ParseReplySurbs(b.ReplySurbs, errors);
-                    var id = ParseConnectionId(b.ConnectionId, errors);
-                    return errors.Any ? Fail(errors) : CheckSize(payload) ?? Ok(new SendAnonymousRequest(recipient!, payload, surbs, id));
-                }
-                default:
-                {
-                    var b = Deserialize<ReplyBody>(body);
-                    var tag = ParseSenderTag(b.SenderTag, errors);
-                    var payload = ParsePayload(b.Message, b.MessageBase64, errors);
-                    var id = ParseConnectionId(b.ConnectionId, errors);
-                    return errors.Any ? Fail(errors) : CheckSize(payload) ?? Ok(new ReplyRequest(tag, payload, id));
-                }
-            }
+                SendKind.Send => Validate(Deserialize<SendBody>(body)),
+                SendKind.SendAnonymous => Validate(Deserialize<SendAnonymousBody>(body)),
+                _ => Validate(Deserialize<ReplyBody>(body)),
+            };
         }
         catch (JsonException e)
         {
             return Fail(JsonProblem(e, kind));
         }
+    }
+
+    /// <summary>Checks a send given as an object (JSON body or SignalR argument) and builds its frame.</summary>
+    public SendParse Validate(SendBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var errors = new Errors();
+        var recipient = ParseRecipient(body.Recipient, errors);
+        var payload = ParsePayload(body.Message, body.MessageBase64, errors);
+        var id = ParseConnectionId(body.ConnectionId, errors);
+        return errors.Any ? Fail(errors) : CheckSize(payload) ?? Ok(new SendRequest(recipient!, payload, id));
+    }
+
+    public SendParse Validate(SendAnonymousBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var errors = new Errors();
+        var recipient = ParseRecipient(body.Recipient, errors);
+        var payload = ParsePayload(body.Message, body.MessageBase64, errors);
+        var surbs = ParseReplySurbs(body.ReplySurbs, errors);
+        var id = ParseConnectionId(body.ConnectionId, errors);
+        return errors.Any ? Fail(errors) : CheckSize(payload) ?? Ok(new SendAnonymousRequest(recipient!, payload, surbs, id));
+    }
+
+    public SendParse Validate(ReplyBody body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var errors = new Errors();
+        var tag = ParseSenderTag(body.SenderTag, errors);
+        var payload = ParsePayload(body.Message, body.MessageBase64, errors);
+        var id = ParseConnectionId(body.ConnectionId, errors);
+        return errors.Any ? Fail(errors) : CheckSize(payload) ?? Ok(new ReplyRequest(tag, payload, id));
     }
 
     private SendParse ParseBytes(ReadOnlyMemory<byte> body, IQueryCollection query, SendKind kind)

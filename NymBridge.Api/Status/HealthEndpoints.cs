@@ -21,7 +21,8 @@ public static class HealthEndpoints
 
     public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/health").WithTags("Status");
+        // Open even with an API key: orchestrators and load balancers probe without one.
+        var group = routes.MapGroup("/health").WithTags("Status").AllowAnonymous();
 
         group.MapGet("/live", () => TypedResults.Ok(new HealthStatusResult("healthy")))
             .WithName("Live")

@@ -1,7 +1,11 @@
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using NymBridge.Api.Inbox;
 using NymBridge.Api.Nym;
 using NymBridge.Emulator;
 using NymBridge.Protocol;
@@ -16,19 +20,42 @@ public sealed class BridgeHost : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private BridgeHost(NymClientEmulator emulator, WebApplicationFactory<Program> factory)
+    private BridgeHost(NymClientEmulator emulator, WebApplicationFactory<Program> factory, bool kestrel)
     {
         Emulator = emulator;
         Factory = factory;
-        Client = factory.CreateClient();
+        if (kestrel)
+        {
+            factory.UseKestrel(0);
+            factory.StartServer();
+            var address = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+            BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
+            Client = new HttpClient { BaseAddress = BaseAddress };
+        }
+        else
+        {
+            Client = factory.CreateClient();
+        }
     }
+
+    /// <summary>Set when the bridge runs on real Kestrel (a loopback port), for clients that need real sockets.</summary>
+    public Uri? BaseAddress { get; }
 
     public NymClientEmulator Emulator { get; }
     public WebApplicationFactory<Program> Factory { get; }
     public HttpClient Client { get; }
     public INymConnection Nym => Factory.Services.GetRequiredService<INymConnection>();
+    public InboxService Inbox => Factory.Services.GetRequiredService<InboxService>();
 
-    public static async Task<BridgeHost> StartAsync(IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null)
+    public static Task<BridgeHost> StartAsync(
+        IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null, Action<IWebHostBuilder>? configure = null) =>
+        StartAsync(settings, emulatorOptions, configure, kestrel: false);
+
+    public static Task<BridgeHost> StartOnKestrelAsync(IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null) =>
+        StartAsync(settings, emulatorOptions, null, kestrel: true);
+
+    private static async Task<BridgeHost> StartAsync(
+        IDictionary<string, string?>? settings, EmulatorOptions? emulatorOptions, Action<IWebHostBuilder>? configure, bool kestrel)
     {
         var emulator = new NymClientEmulator(emulatorOptions);
         await emulator.StartAsync().WaitAsync(Timeout);
@@ -51,8 +78,10 @@ public sealed class BridgeHost : IAsyncDisposable
             {
                 builder.UseSetting(key, value);
             }
+
+            configure?.Invoke(builder);
         });
-        var host = new BridgeHost(emulator, factory);
+        var host = new BridgeHost(emulator, factory, kestrel);
         await host.WaitUntilReadyAsync();
         return host;
     }

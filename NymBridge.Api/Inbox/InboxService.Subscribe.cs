@@ -1,0 +1,174 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace NymBridge.Api.Inbox;
+
+public sealed partial class InboxService
+{
+    /// <summary>Committed events a subscriber may have waiting before it is switched to catching up from the store.</summary>
+    public const int SubscriberBufferCapacity = 1_024;
+
+    private const int CatchUpPage = 500;
+
+    /// <summary>
+    /// Every committed event with seq &gt; <paramref name="afterSeq"/>, in order, without duplicates: first the
+    /// retained backlog, then live events as batches commit. Ends when the inbox stops.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// Gaps are never silent: seqs are consecutive, so an event whose seq is not the previous one's + 1
+    /// (or, for the first, not <paramref name="afterSeq"/> + 1) means the events between were evicted by
+    /// retention before this subscriber got to them. SSE and SignalR say so to their clients.
+    /// </para>
+    /// <para>
+    /// A slow subscriber never holds anything up: each has its own buffer of
+    /// <see cref="SubscriberBufferCapacity"/> events that the batch loop fills without waiting. When it
+    /// overflows, live events for that subscriber are skipped and the subscriber reads them from the store
+    /// instead (the inbox is a log, so nothing is lost unless retention evicts it first), then goes live again.
+    /// </para>
+    /// </remarks>
+    public async IAsyncEnumerable<InboxEvent> SubscribeAsync(long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
+        var subscriber = new Subscriber();
+        AddSubscriber(subscriber);
+        try
+        {
+            var last = afterSeq;
+            var catchingUp = true;
+            while (true)
+            {
+                if (catchingUp)
+                {
+                    // Cleared before reading the store: whatever commits after the read is in the buffer,
+                    // or overflows it and sets the flag again.
+                    subscriber.ClearOverflow();
+                    var page = await CatchUpAsync(last, cancellationToken);
+                    if (page is null)
+                    {
+                        yield break;
+                    }
+
+                    catchingUp = page.Count > 0;
+                    foreach (var backlog in page)
+                    {
+                        yield return backlog;
+                        last = backlog.Seq;
+                    }
+
+                    continue;
+                }
+
+                if (subscriber.Reader.TryRead(out var live))
+                {
+                    if (live.Seq <= last)
+                    {
+                        continue; // already delivered from the store
+                    }
+
+                    if (live.Seq > last + 1)
+                    {
+                        catchingUp = true; // missed some while the buffer was full: the store has them
+                        continue;
+                    }
+
+                    yield return live;
+                    last = live.Seq;
+                    continue;
+                }
+
+                if (subscriber.Overflowed)
+                {
+                    Interlocked.Increment(ref _subscriberCatchUps);
+                    Log.SubscriberCatchingUp(_logger);
+                    catchingUp = true;
+                    continue;
+                }
+
+                if (!await subscriber.Reader.WaitToReadAsync(cancellationToken))
+                {
+                    yield break; // the inbox stopped
+                }
+            }
+        }
+        finally
+        {
+            ImmutableInterlocked.Update(ref _subscribers, static (all, s) => all.Remove(s), subscriber);
+        }
+    }
+
+    private void AddSubscriber(Subscriber subscriber)
+    {
+        ImmutableInterlocked.Update(ref _subscribers, static (all, s) => all.Add(s), subscriber);
+        if (_closed)
+        {
+            subscriber.Complete();
+        }
+    }
+
+    private async Task<IReadOnlyList<InboxEvent>?> CatchUpAsync(long after, CancellationToken cancellationToken)
+    {
+        if (_closed)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await _store.ReadAfterAsync(after, CatchUpPage, cancellationToken);
+        }
+        catch (ObjectDisposedException) when (_closed)
+        {
+            return null;
+        }
+    }
+
+    private void Publish(IReadOnlyList<InboxEvent> committed)
+    {
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Offer(committed);
+        }
+    }
+
+    private sealed class Subscriber
+    {
+        private readonly Channel<InboxEvent> _buffer = Channel.CreateBounded<InboxEvent>(new BoundedChannelOptions(SubscriberBufferCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait, // only ever TryWrite: a full buffer refuses, never blocks
+        });
+
+        private int _overflowed;
+
+        public ChannelReader<InboxEvent> Reader => _buffer.Reader;
+
+        public bool Overflowed => Volatile.Read(ref _overflowed) != 0;
+
+        // Full fences on both sides (clear, then read the store; commit, then read the flag): either the
+        // batch loop sees the flag cleared and buffers the batch, or the subscriber's store read sees it.
+        public void ClearOverflow() => Interlocked.Exchange(ref _overflowed, 0);
+
+        /// <summary>Called by the batch loop only; never waits.</summary>
+        public void Offer(IReadOnlyList<InboxEvent> committed)
+        {
+            if (Interlocked.CompareExchange(ref _overflowed, 0, 0) != 0)
+            {
+                return; // it will read these from the store
+            }
+
+            foreach (var e in committed)
+            {
+                if (!_buffer.Writer.TryWrite(e))
+                {
+                    Interlocked.Exchange(ref _overflowed, 1);
+                    return;
+                }
+            }
+        }
+
+        public void Complete() => _buffer.Writer.TryComplete();
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NymBridge.Api.Nym;
+using NymBridge.Api.Status;
+
+namespace NymBridge.Api.Inbox;
+
+public static class InboxServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds and validates the <c>Inbox</c> section, picks the store by <c>Inbox:Store</c>, and registers
+    /// <see cref="InboxService"/> as itself, as the connection's <see cref="IInboundSink"/> and as a hosted
+    /// service. Call it before registering the nym-client connection: hosted services stop in reverse
+    /// order, so the reader stops before the inbox flushes and closes its store.
+    /// </summary>
+    /// <remarks>A relative <c>Inbox:Path</c> is relative to the content root.</remarks>
+    public static IServiceCollection AddInbox(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<InboxOptions>()
+            .Bind(configuration.GetSection(InboxOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(CreateStore);
+        services.TryAddSingleton<InboxService>();
+        services.TryAddSingleton<IInboundSink>(static sp => sp.GetRequiredService<InboxService>());
+        services.AddHostedService(static sp => sp.GetRequiredService<InboxService>());
+        services.AddSingleton<IStatusContributor, InboxStatusContributor>();
+        return services;
+    }
+
+    private static IInboxStore CreateStore(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<InboxOptions>>().Value;
+        switch (options.Store)
+        {
+            case InboxStoreKind.Memory:
+                return new MemoryInboxStore(options);
+            case InboxStoreKind.Sqlite:
+                var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
+                var resolved = new InboxOptions
+                {
+                    Store = options.Store,
+                    Path = Path.GetFullPath(options.Path, contentRoot),
+                    Capacity = options.Capacity,
+                    MaxBytes = options.MaxBytes,
+                };
+                return new SqliteInboxStore(resolved, services.GetRequiredService<ILogger<SqliteInboxStore>>());
+            default:
+                throw new InvalidOperationException($"Inbox:Store must be Sqlite or Memory, not '{options.Store}'.");
+        }
+    }
+}

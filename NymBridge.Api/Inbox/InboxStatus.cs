@@ -1,0 +1,10 @@
+namespace NymBridge.Api.Inbox;
+
+/// <summary>The inbox counters for <c>GET /status</c>.</summary>
+/// <param name="Store">Retained events and bytes, seq range, queue cursor, dropped and evicted totals.</param>
+/// <param name="Accepted">Events handed over by the nym-client reader since start.</param>
+/// <param name="Committed">Events durably appended to the store since start.</param>
+/// <param name="Pending">Accepted events waiting for the next batch commit.</param>
+/// <param name="Subscribers">Live subscriptions (SSE streams, SignalR connections).</param>
+/// <param name="SubscriberCatchUps">Times a subscriber's buffer overflowed and it caught up from the store.</param>
+public sealed record InboxStatus(string Epoch, InboxStats Store, long Accepted, long Committed, int Pending, int Subscribers, long SubscriberCatchUps);

@@ -1,0 +1,10 @@
+using NymBridge.Api.Status;
+
+namespace NymBridge.Api.Inbox;
+
+/// <summary>The inbox's counters in <c>/status</c>: retained, dropped, evicted, pending, subscribers.</summary>
+internal sealed class InboxStatusContributor(InboxService inbox) : IStatusContributor
+{
+    public string Name => "inbox";
+    public object GetStatus() => inbox.GetStatus();
+}

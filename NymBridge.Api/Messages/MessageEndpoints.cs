@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NymBridge.Api.Http;
+using NymBridge.Api.Inbox;
+using NymBridge.Api.OpenApi;
+
+namespace NymBridge.Api.Messages;
+
+/// <summary>Inbound messages: long-poll <c>GET /messages</c>, raw payloads, and Server-Sent Events.</summary>
+public static class MessageEndpoints
+{
+    public const int MaxWaitSeconds = 60, DefaultWaitSeconds = 30, MaxBatch = 1000, DefaultBatch = 100;
+
+    public static RouteGroupBuilder MapMessages(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/messages").WithTags("Messages");
+
+        group.MapGet("", ReadAsync)
+            .WithName("GetMessages")
+            .WithSummary("Long-poll inbound messages")
+            .WithDescription("Without after: a queue read that returns the next events no queue read has taken, and takes them. " +
+                             "With after=N: a replay of retained events with seq > N that takes nothing. Returns at once when events " +
+                             "are there, else waits up to wait seconds (0–60, default 30) for the first to arrive. Send back the cursor " +
+                             "as after and the epoch as epoch: reset=true means the store was replaced and the list starts from the oldest " +
+                             "retained event; truncated=true means events after your cursor were evicted by retention.")
+            .WithResponseExample(StatusCodes.Status200OK, OpenApiExamples.Messages)
+            .ProducesValidationProblem();
+
+        group.MapGet("/{seq}/payload", PayloadAsync)
+            .WithName("GetMessagePayload")
+            .WithSummary("The raw payload of a received message")
+            .WithDescription("The bytes exactly as received, as application/octet-stream. 404 once retention has evicted the event.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapGet("/stream", Stream)
+            .WithName("StreamMessages")
+            .WithSummary("Inbound messages as Server-Sent Events")
+            .WithDescription("text/event-stream: each event has id = seq and event = received or error, data = the event JSON. " +
+                             "Resumes after the Last-Event-ID header (or the after query parameter); without either it starts with new events. " +
+                             "The stream starts with an 'open' event ({epoch, cursor}); with an epoch that is not the store's, a 'reset' event instead, " +
+                             "and replay from the oldest retained event. When events after the cursor were evicted, a 'truncated' event precedes the next one.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesValidationProblem();
+
+        return group;
+    }
+
+    private static async Task<Results<Ok<MessageList>, ProblemHttpResult>> ReadAsync(
+        HttpContext http, InboxService inbox, string? wait, string? max, string? after, string? epoch)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var waitSeconds = ParseInt(wait, "wait", 0, MaxWaitSeconds, DefaultWaitSeconds, errors);
+        var batch = ParseInt(max, "max", 1, MaxBatch, DefaultBatch, errors);
+        var cursor = ParseSeq(after, "after", errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        try
+        {
+            var result = await inbox.ReadAsync(cursor, epoch, batch, TimeSpan.FromSeconds(waitSeconds), http.RequestAborted);
+            return TypedResults.Ok(new MessageList([.. result.Events.Select(MessageEvent.From)], result.Cursor, result.Epoch, result.Reset, result.Truncated));
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The caller hung up while waiting: nothing was taken, nobody to answer.
+            return TypedResults.Ok(new MessageList([], cursor ?? 0, inbox.Epoch, false, false));
+        }
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PayloadAsync(string seq, InboxService inbox, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var number = ParseSeq(seq, "seq", errors);
+        if (number is null)
+        {
+            return Problems.Validation(errors.Count > 0 ? errors : new() { ["seq"] = ["seq is required."] });
+        }
+
+        var found = await inbox.GetAsync(number.Value, cancellationToken);
+        if (found is not { Type: InboxEventType.Received })
+        {
+            return TypedResults.Problem(
+                found is null
+                    ? $"No retained message has seq {number}: it was never assigned or retention evicted it."
+                    : $"Event {number} is an error report, not a received message; read it from GET /messages.",
+                statusCode: StatusCodes.Status404NotFound, title: "No such message.");
+        }
+
+        return TypedResults.File(found.Payload.ToArray(), "application/octet-stream", $"message-{number}.bin");
+    }
+
+    private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(
+        HttpContext http, InboxService inbox, string? after, string? epoch)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault();
+        var start = ParseSeq(lastEventId ?? after, lastEventId is null ? "after" : "Last-Event-ID", errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, start, epoch, http.RequestAborted));
+    }
+
+    private static async IAsyncEnumerable<SseItem<object>> StreamEventsAsync(
+        InboxService inbox, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = start ?? inbox.GetStatus().Store.LastSeq;
+        if (epoch is not null && !string.Equals(epoch, inbox.Epoch, StringComparison.Ordinal))
+        {
+            yield return new SseItem<object>(new StreamNotice(inbox.Epoch, after, "The epoch is not this store's: starting from the oldest retained event."), "reset");
+            after = 0;
+        }
+        else
+        {
+            // Sent at once, so the client sees the stream open (and learns the epoch) before any message arrives.
+            yield return new SseItem<object>(new StreamNotice(inbox.Epoch, after, "Streaming events after this cursor."), "open");
+        }
+
+        var expected = after + 1;
+        await foreach (var e in inbox.SubscribeAsync(after, cancellationToken))
+        {
+            if (e.Seq != expected)
+            {
+                // Seqs are consecutive: a jump means retention evicted what lay between.
+                yield return new SseItem<object>(new StreamNotice(inbox.Epoch, expected - 1, $"Events {expected} to {e.Seq - 1} were evicted before they could be sent."), "truncated");
+            }
+
+            expected = e.Seq + 1;
+            var message = MessageEvent.From(e);
+            yield return new SseItem<object>(message, message.Type) { EventId = e.Seq.ToString(CultureInfo.InvariantCulture) };
+        }
+    }
+
+    private static int ParseInt(string? text, string name, int min, int max, int fallback, Dictionary<string, string[]> errors)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors[name] = [$"{name} must be an integer from {min} to {max}."];
+        return fallback;
+    }
+
+    private static long? ParseSeq(string? text, string name, Dictionary<string, string[]> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        errors[name] = [$"{name} must be a sequence number, an integer from 0 to {long.MaxValue}."];
+        return null;
+    }
+}
+
+/// <summary>A page of inbound events and the cursor to continue from.</summary>
+/// <param name="Cursor">Send it back as <c>after</c> to continue a replay.</param>
+/// <param name="Epoch">Send it back as <c>epoch</c>: a different epoch means the store was replaced.</param>
+/// <param name="Reset">The epoch you sent is not this store's; the list starts from the oldest retained event.</param>
+/// <param name="Truncated">Events after your cursor were evicted by retention before you read them.</param>
+public sealed record MessageList(IReadOnlyList<MessageEvent> Messages, long Cursor, string Epoch, bool Reset, bool Truncated);
+
+/// <summary>Sent on the event stream before a gap or a restart from the oldest event.</summary>
+public sealed record StreamNotice(string Epoch, long Cursor, string Detail);

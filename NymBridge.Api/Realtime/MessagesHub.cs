@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.SignalR;
+using NymBridge.Api.Inbox;
+using NymBridge.Api.Messages;
+using NymBridge.Api.Nym;
+using NymBridge.Api.Sending;
+
+namespace NymBridge.Api.Realtime;
+
+/// <summary>
+/// <c>/hubs/messages</c>. Server to client: <c>received(event)</c>, <c>error(event)</c>,
+/// <c>status({connected, selfAddress})</c>. Client to server: <c>Send</c>, <c>SendAnonymous</c>,
+/// <c>Reply</c> (same fields, validation and result as REST) and <c>Replay(after)</c>.
+/// </summary>
+public sealed class MessagesHub(
+    SendRequestParser parser, INymConnection nym, InboxService inbox, HubSubscriptions subscriptions) : Hub
+{
+    public const string Path = "/hubs/messages";
+
+    public override async Task OnConnectedAsync()
+    {
+        subscriptions.Start(Context.ConnectionId, Context.ConnectionAborted);
+        await Clients.Caller.SendAsync(HubMethods.Status, StatusPush.From(nym));
+        await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        subscriptions.Stop(Context.ConnectionId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    public Task<SendResult> Send(SendBody body) => DispatchAsync(parser.Validate(body));
+
+    public Task<SendResult> SendAnonymous(SendAnonymousBody body) => DispatchAsync(parser.Validate(body));
+
+    public Task<SendResult> Reply(ReplyBody body) => DispatchAsync(parser.Validate(body));
+
+    /// <summary>
+    /// Pushes every retained event with seq &gt; <paramref name="after"/> to the caller (as <c>received</c> /
+    /// <c>error</c>), so a browser that reconnects misses nothing. The result says whether a gap was found.
+    /// </summary>
+    public async Task<ReplayResult> Replay(long after)
+    {
+        if (after < 0)
+        {
+            throw new HubException("after must be a sequence number, 0 or more.");
+        }
+
+        var cursor = after;
+        var count = 0;
+        var truncated = false;
+        while (true)
+        {
+            var page = await inbox.ReadAsync(cursor, null, MessageEndpoints.MaxBatch, TimeSpan.Zero, Context.ConnectionAborted);
+            truncated |= page.Truncated;
+            if (page.Events.Count == 0)
+            {
+                return new ReplayResult(count, page.Cursor, page.Epoch, truncated);
+            }
+
+            foreach (var e in page.Events)
+            {
+                var message = MessageEvent.From(e);
+                await Clients.Caller.SendAsync(message.Type, message, Context.ConnectionAborted);
+            }
+
+            count += page.Events.Count;
+            cursor = page.Cursor;
+        }
+    }
+
+    private async Task<SendResult> DispatchAsync(SendParse parsed)
+    {
+        if (parsed.Problem is { } problem)
+        {
+            throw new HubException(problem.ProblemDetails.Detail);
+        }
+
+        try
+        {
+            return await nym.DispatchAsync(parsed.Request!, Context.ConnectionAborted);
+        }
+        catch (NymUnavailableException e)
+        {
+            throw new HubException(e.Message);
+        }
+    }
+}
+
+public static class HubMethods
+{
+    public const string Received = MessageEvent.ReceivedType;
+    public const string Error = MessageEvent.ErrorType;
+    public const string Status = "status";
+}
+
+/// <param name="Replayed">Events pushed to the caller.</param>
+/// <param name="Cursor">The seq of the last one (or the given after): continue from here.</param>
+/// <param name="Truncated">Events after the given cursor had been evicted by retention.</param>
+public sealed record ReplayResult(int Replayed, long Cursor, string Epoch, bool Truncated);
+
+/// <summary>The <c>status</c> push: whether nym-client is connected and the bridge's address.</summary>
+public sealed record StatusPush(bool Connected, string? SelfAddress)
+{
+    public static StatusPush From(INymConnection nym)
+    {
+        ArgumentNullException.ThrowIfNull(nym);
+        return new StatusPush(nym.GetStatus().Connected, nym.SelfAddress?.ToString());
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.SignalR;
+using NymBridge.Api.Nym;
+using NymBridge.Api.Status;
+
+namespace NymBridge.Api.Realtime;
+
+public static class RealtimeConfiguration
+{
+    public static IServiceCollection AddRealtime(this IServiceCollection services)
+    {
+        services.AddSignalR(options =>
+        {
+            // Sends through the hub carry payloads: at least 1 MiB, plus JSON and Base64 overhead.
+            options.MaximumReceiveMessageSize = 2 * 1024 * 1024;
+        }).AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        services.AddSingleton<HubSubscriptions>();
+        services.AddSingleton<IStatusContributor, SubscriberStatus>();
+        services.AddHostedService<StatusBroadcaster>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder routes)
+    {
+        routes.MapHub<MessagesHub>(MessagesHub.Path);
+        return routes;
+    }
+
+    private sealed class SubscriberStatus(HubSubscriptions subscriptions) : IStatusContributor
+    {
+        public string Name => "signalR";
+        public object GetStatus() => new { subscribers = subscriptions.Count };
+    }
+}
+
+/// <summary>Pushes <c>status</c> to every hub client when the nym-client connection comes or goes.</summary>
+internal sealed class StatusBroadcaster(IHubContext<MessagesHub> hub, INymConnection nym, TimeProvider time) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        StatusPush? last = null;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                var now = StatusPush.From(nym);
+                if (now != last)
+                {
+                    last = now;
+                    // Fire and forget per change: a status line is cheap to lose and must not wait on a slow browser.
+                    _ = hub.Clients.All.SendAsync(HubMethods.Status, now, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

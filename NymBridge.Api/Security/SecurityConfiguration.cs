@@ -1,0 +1,105 @@
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace NymBridge.Api.Security;
+
+public static class SecurityConfiguration
+{
+    public const string CorsPolicy = "bridge";
+
+    public static IServiceCollection AddBridgeSecurity(this IServiceCollection services, IConfiguration configuration)
+    {
+        var bridge = configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+
+        services.AddCors(o => o.AddPolicy(CorsPolicy, policy =>
+        {
+            if (bridge.Cors.Origins.Length > 0)
+            {
+                policy.WithOrigins(bridge.Cors.Origins).AllowAnyHeader().AllowAnyMethod().AllowCredentials();
+            }
+        }));
+
+        services.AddRateLimiter(o =>
+        {
+            o.OnRejected = async (context, token) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Results.Problem(
+                    $"Too many requests from this client (Bridge:RateLimit:PermitsPerSecond = {bridge.RateLimit.PermitsPerSecond}). Retry after {seconds} s.",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.").ExecuteAsync(context.HttpContext);
+            };
+            if (bridge.RateLimit.PermitsPerSecond is { } permits and > 0)
+            {
+                // Per client address: one noisy local app cannot starve the others.
+                o.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+                    RateLimitPartition.GetTokenBucketLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = Math.Max(1, permits),
+                        TokensPerPeriod = Math.Max(1, permits),
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    }));
+            }
+        });
+
+        return services;
+    }
+
+    public static WebApplication UseBridgeSecurity(this WebApplication app)
+    {
+        app.UseCors(CorsPolicy);
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>
+    /// Refuses to start on a non-loopback address without an API key: the bridge sends as its user
+    /// and reads their inbox, so an open port on the network would hand that to anyone.
+    /// </summary>
+    public static WebApplicationBuilder RequireKeyForRemoteListening(this WebApplicationBuilder builder)
+    {
+        var bridge = builder.Configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
+        if (!string.IsNullOrEmpty(bridge.ApiKey) || bridge.AllowUnauthenticatedRemote)
+        {
+            return builder;
+        }
+
+        var urls = (builder.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var endpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>();
+        var remote = urls.Concat(endpoints).Where(url => !IsLoopback(url)).ToList();
+        if (builder.Configuration["http_ports"] is { Length: > 0 } ports)
+        {
+            remote.Add($"http://*:{ports}");
+        }
+
+        if (remote.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Refusing to listen on {string.Join(", ", remote)} without an API key: anyone who reaches this port could send as you and read your messages. " +
+                "Set Bridge:ApiKey (e.g. --Bridge:ApiKey=<long random key> or the Bridge__ApiKey environment variable), " +
+                "listen on loopback (--urls=http://127.0.0.1:5977), or, if something else guards the port, set Bridge:AllowUnauthenticatedRemote=true.");
+        }
+
+        return builder;
+    }
+
+    internal static bool IsLoopback(string url)
+    {
+        var hostStart = url.IndexOf("://", StringComparison.Ordinal) is var i and >= 0 ? i + 3 : 0;
+        var rest = url[hostStart..];
+        var host = rest.StartsWith('[') ? rest[1..rest.IndexOf(']', StringComparison.Ordinal)] : rest.Split(':', '/')[0];
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+    }
+}

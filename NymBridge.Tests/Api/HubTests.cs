@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using NymBridge.Api.Realtime;
+using NymBridge.Api.Sending;
+
+namespace NymBridge.Tests.Api;
+
+public class HubTests
+{
+    [Fact]
+    public async Task A_subscriber_receives_ten_thousand_events_in_order()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using var hub = await ConnectAsync(host, events);
+
+        var injected = await MessagesTests.InjectMixAsync(host, 10_000);
+        var received = new List<JsonElement>();
+        while (received.Count < injected.Count)
+        {
+            received.Add(await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout));
+        }
+
+        Assert.Equal(Enumerable.Range(1, injected.Count).Select(i => (long)i), received.Select(e => e.GetProperty("seq").GetInt64()));
+        for (var i = 0; i < injected.Count; i++)
+        {
+            MessagesTests.AssertEvent(injected[i], received[i]);
+        }
+    }
+
+    [Fact]
+    public async Task Replay_after_a_reconnect_fills_the_gap()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        var first = Channel.CreateUnbounded<JsonElement>();
+        var hub = await ConnectAsync(host, first);
+        await MessagesTests.InjectMixAsync(host, 20);
+        long lastSeen = 0;
+        while (lastSeen < 20)
+        {
+            lastSeen = (await first.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout)).GetProperty("seq").GetInt64();
+        }
+
+        await hub.DisposeAsync();
+        await MessagesTests.InjectMixAsync(host, 30); // missed while away
+        await MessagesTests.WaitForCommittedAsync(host, 50);
+        var second = Channel.CreateUnbounded<JsonElement>();
+        await using var again = await ConnectAsync(host, second);
+        var replay = await again.InvokeAsync<ReplayResult>("Replay", lastSeen).WaitAsync(BridgeHost.Timeout);
+        var filled = new List<long>();
+        while (filled.Count < 30)
+        {
+            filled.Add((await second.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout)).GetProperty("seq").GetInt64());
+        }
+
+        Assert.Equal(30, replay.Replayed);
+        Assert.Equal(50, replay.Cursor);
+        Assert.False(replay.Truncated);
+        Assert.Equal(Enumerable.Range(21, 30).Select(i => (long)i), filled);
+    }
+
+    [Fact]
+    public async Task Sends_through_the_hub_validate_like_rest_and_carry_a_one_MiB_payload()
+    {
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Bridge:MaxMessageBytes"] = "2000000" });
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using var hub = await ConnectAsync(host, events);
+        var self = host.Emulator.Address.ToString();
+        var payload = new byte[1024 * 1024];
+        new Random(3).NextBytes(payload);
+
+        var result = await hub.InvokeAsync<SendResult>("Send", new { recipient = self, messageBase64 = Convert.ToBase64String(payload) }).WaitAsync(BridgeHost.Timeout);
+        var looped = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        var anonymous = await hub.InvokeAsync<SendResult>("SendAnonymous", new { recipient = self, message = "ask", replySurbs = 3 }).WaitAsync(BridgeHost.Timeout);
+        var tagged = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        var reply = await hub.InvokeAsync<SendResult>("Reply", new { senderTag = tagged.GetProperty("senderTag").GetString(), message = "answer" }).WaitAsync(BridgeHost.Timeout);
+        var answered = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        var invalid = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<SendResult>("Send", new { recipient = "abc@def", message = "x" }));
+
+        Assert.Equal(payload.Length, result.Bytes);
+        Assert.Equal(payload, Convert.FromBase64String(looped.GetProperty("messageBase64").GetString()!));
+        Assert.Equal(3, anonymous.Bytes);
+        Assert.Equal(6, reply.Bytes);
+        Assert.Equal("answer", answered.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.Null, answered.GetProperty("senderTag").ValueKind);
+        Assert.Contains("encryption key", invalid.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_subscriber_that_never_reads_does_not_delay_another_or_a_long_poll()
+    {
+        await using var host = await BridgeHost.StartOnKestrelAsync();
+        using var stalled = await StalledSubscriber.ConnectAsync(host.BaseAddress!);
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using var hub = await ConnectAsync(host, events);
+
+        // Far more than the stalled socket's buffers hold, in payloads big enough to fill them quickly.
+        var big = Encoding.UTF8.GetBytes(new string('x', 16 * 1024));
+        for (var i = 0; i < 400; i++)
+        {
+            await host.Emulator.InjectReceivedAsync(big);
+        }
+
+        for (var i = 0; i < 400; i++)
+        {
+            await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        }
+
+        var poll = host.Client.GetStringAsync(new Uri(host.BaseAddress!, "/messages?after=400&wait=30"));
+        await Task.Delay(100);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await host.Emulator.InjectReceivedAsync("last"u8.ToArray());
+        var live = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        var polled = await poll.WaitAsync(BridgeHost.Timeout);
+        var elapsed = clock.Elapsed;
+
+        Assert.Equal("last", live.GetProperty("message").GetString());
+        Assert.Contains("\"last\"", polled, StringComparison.Ordinal);
+        Assert.True(elapsed < TimeSpan.FromMilliseconds(250), $"delivery took {elapsed.TotalMilliseconds:F0} ms with a stalled subscriber");
+        Assert.True(stalled.IsStillConnected, "the stalled subscriber's socket should still be open (it is slow, not gone)");
+    }
+
+    private static async Task<HubConnection> ConnectAsync(BridgeHost host, Channel<JsonElement> events)
+    {
+        IHubConnectionBuilder builder = new HubConnectionBuilder();
+        builder = host.BaseAddress is { } kestrel
+            ? builder.WithUrl(new Uri(kestrel, "/hubs/messages"), o => o.Transports = HttpTransportType.WebSockets)
+            : builder.WithUrl(new Uri(host.Client.BaseAddress!, "/hubs/messages"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.HttpMessageHandlerFactory = _ => host.Factory.Server.CreateHandler();
+                o.WebSocketFactory = async (context, token) => await host.Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
+            });
+        var connection = builder.Build();
+        connection.On<JsonElement>("received", e => events.Writer.TryWrite(e));
+        connection.On<JsonElement>("error", e => events.Writer.TryWrite(e));
+        await connection.StartAsync().WaitAsync(BridgeHost.Timeout);
+        return connection;
+    }
+
+    /// <summary>A SignalR client on a raw socket that completes the handshake and then never reads again.</summary>
+    private sealed class StalledSubscriber : IDisposable
+    {
+        private readonly TcpClient _tcp;
+
+        private StalledSubscriber(TcpClient tcp) => _tcp = tcp;
+
+        public bool IsStillConnected => _tcp.Connected;
+
+        public static async Task<StalledSubscriber> ConnectAsync(Uri baseAddress)
+        {
+            var tcp = new TcpClient { ReceiveBufferSize = 4096 };
+            await tcp.ConnectAsync(baseAddress.Host, baseAddress.Port);
+            var stream = tcp.GetStream();
+            var key = Convert.ToBase64String(Guid.NewGuid().ToByteArray());
+            var upgrade = $"GET /hubs/messages HTTP/1.1\r\nHost: {baseAddress.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+                          $"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n";
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(upgrade));
+            var buffer = new byte[1024];
+            var headers = "";
+            while (!headers.Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(BridgeHost.Timeout);
+                headers += Encoding.ASCII.GetString(buffer, 0, read);
+            }
+
+            Assert.StartsWith("HTTP/1.1 101", headers, StringComparison.Ordinal);
+            await stream.WriteAsync(MaskedTextFrame("{\"protocol\":\"json\",\"version\":1}\u001e"));
+            return new StalledSubscriber(tcp);
+        }
+
+        private static byte[] MaskedTextFrame(string text)
+        {
+            var payload = Encoding.UTF8.GetBytes(text);
+            var frame = new byte[2 + 4 + payload.Length];
+            frame[0] = 0x81;
+            frame[1] = (byte)(0x80 | payload.Length);
+            // Mask key of zeros: masking is required of clients, the key may be anything.
+            payload.CopyTo(frame, 6);
+            return frame;
+        }
+
+        public void Dispose() => _tcp.Dispose();
+    }
+}

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using NymBridge.Protocol;
+
+namespace NymBridge.Tests.Api;
+
+/// <summary>GET /messages (queue and replay), payload downloads and SSE, with events injected by the emulator.</summary>
+public class MessagesTests
+{
+    private const int Events = 10_000;
+
+    [Fact]
+    public async Task Ten_thousand_events_are_replayed_in_order_then_queue_read_exactly_once()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        var injected = await InjectMixAsync(host, Events);
+        await WaitForCommittedAsync(host, Events);
+
+        var replay = await ReadAllAsync(host, after: 0);
+        var queue = await ReadAllAsync(host, after: null);
+        var again = await host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=0");
+
+        Assert.Equal(Enumerable.Range(1, Events).Select(i => (long)i), replay.Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.Equal(Enumerable.Range(1, Events).Select(i => (long)i), queue.Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.Empty(again.GetProperty("messages").EnumerateArray());
+        for (var i = 0; i < Events; i++)
+        {
+            AssertEvent(injected[i], queue[i]);
+        }
+    }
+
+    [Fact]
+    public async Task Replay_takes_nothing_and_continues_from_its_cursor()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        await InjectMixAsync(host, 30);
+        await WaitForCommittedAsync(host, 30);
+
+        var page = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=10&max=5&wait=0");
+        var queue = await host.Client.GetFromJsonAsync<JsonElement>("/messages?max=100&wait=0");
+
+        Assert.Equal([11L, 12, 13, 14, 15], page.GetProperty("messages").EnumerateArray().Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.Equal(15, page.GetProperty("cursor").GetInt64());
+        Assert.False(page.GetProperty("reset").GetBoolean());
+        Assert.False(page.GetProperty("truncated").GetBoolean());
+        Assert.Equal(30, queue.GetProperty("messages").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_waiting_long_poll_returns_within_milliseconds_of_an_event()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        var latencies = new List<double>();
+        for (var trial = 0; trial < 5; trial++)
+        {
+            var poll = host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=30");
+            // Give the request time to park; it is waiting on the inbox, not on this delay.
+            await Task.Delay(200);
+            Assert.False(poll.IsCompleted);
+            var clock = Stopwatch.StartNew();
+            await host.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"wake {trial}"));
+            var result = await poll.WaitAsync(BridgeHost.Timeout);
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+            Assert.Equal($"wake {trial}", result.GetProperty("messages")[0].GetProperty("message").GetString());
+        }
+
+        latencies.Sort();
+        Assert.True(latencies[2] < 50, $"median {latencies[2]:F1} ms; all: {string.Join(", ", latencies.Select(l => l.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)))}");
+    }
+
+    [Fact]
+    public async Task An_empty_wait_returns_an_empty_list_at_the_deadline()
+    {
+        await using var host = await BridgeHost.StartAsync();
+
+        var clock = Stopwatch.StartNew();
+        var result = await host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=1");
+
+        Assert.Empty(result.GetProperty("messages").EnumerateArray());
+        Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 5);
+    }
+
+    [Fact]
+    public async Task Evicted_events_make_a_replay_say_truncated_and_a_foreign_epoch_say_reset()
+    {
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Inbox:Capacity"] = "10" });
+        await InjectMixAsync(host, 25);
+        await WaitForCommittedAsync(host, 25);
+
+        var truncated = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=3&wait=0");
+        var reset = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=20&epoch=not-this-store&wait=0");
+        var status = await host.Client.GetFromJsonAsync<JsonElement>("/status");
+
+        Assert.True(truncated.GetProperty("truncated").GetBoolean());
+        Assert.Equal(16, truncated.GetProperty("messages")[0].GetProperty("seq").GetInt64());
+        Assert.True(reset.GetProperty("reset").GetBoolean());
+        Assert.Equal(16, reset.GetProperty("messages")[0].GetProperty("seq").GetInt64());
+        Assert.NotEqual("not-this-store", reset.GetProperty("epoch").GetString());
+        Assert.Equal(15, status.GetProperty("components").GetProperty("inbox").GetProperty("store").GetProperty("dropped").GetInt64());
+    }
+
+    [Fact]
+    public async Task Payload_download_returns_the_exact_bytes_and_404_once_evicted()
+    {
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Inbox:Capacity"] = "2" });
+        byte[] binary = [0xFF, 0x00, 0xC3, 0x28];
+        await host.Emulator.InjectReceivedAsync(binary);
+        await WaitForCommittedAsync(host, 1);
+
+        var bytes = await host.Client.GetByteArrayAsync("/messages/1/payload");
+        var list = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=0&wait=0");
+        await host.Emulator.InjectReceivedAsync("a"u8.ToArray());
+        await host.Emulator.InjectReceivedAsync("b"u8.ToArray());
+        await WaitForCommittedAsync(host, 3);
+        var gone = await host.Client.GetAsync("/messages/1/payload");
+        var bad = await host.Client.GetAsync("/messages/x/payload");
+
+        Assert.Equal(binary, bytes);
+        Assert.Equal(JsonValueKind.Null, list.GetProperty("messages")[0].GetProperty("message").ValueKind);
+        Assert.Equal(4, list.GetProperty("messages")[0].GetProperty("size").GetInt32());
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        Assert.Equal("application/problem+json", gone.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("wait=61")]
+    [InlineData("wait=-1")]
+    [InlineData("max=0")]
+    [InlineData("max=1001")]
+    [InlineData("after=abc")]
+    [InlineData("wait=ten")]
+    public async Task Bad_query_values_are_400(string query)
+    {
+        await using var host = await BridgeHost.StartAsync();
+
+        var response = await host.Client.GetAsync($"/messages?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Sse_resumes_after_Last_Event_ID_and_then_streams_live_events()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        await InjectMixAsync(host, 100);
+        await WaitForCommittedAsync(host, 100);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/messages/stream");
+        request.Headers.Add("Last-Event-ID", "90");
+        using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("open", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
+
+        var backlog = new List<(string Id, string Event, JsonElement Data)>();
+        for (var i = 0; i < 10; i++)
+        {
+            backlog.Add(await reader.NextAsync().WaitAsync(BridgeHost.Timeout));
+        }
+
+        await host.Emulator.InjectReceivedAsync("live"u8.ToArray());
+        var live = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+
+        Assert.Equal(Enumerable.Range(91, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), backlog.Select(b => b.Id));
+        Assert.All(backlog, b => Assert.Equal(b.Data.GetProperty("type").GetString(), b.Event));
+        Assert.Equal("101", live.Id);
+        Assert.Equal("live", live.Data.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Sse_from_an_evicted_cursor_announces_the_gap()
+    {
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Inbox:Capacity"] = "5" });
+        await InjectMixAsync(host, 12);
+        await WaitForCommittedAsync(host, 12);
+
+        using var response = await host.Client.GetAsync("/messages/stream?after=2", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("open", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
+        var first = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        var second = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+
+        Assert.Equal("truncated", first.Event);
+        Assert.Equal("8", second.Id);
+    }
+
+    internal sealed record Injected(byte[] Payload, SenderTag? Tag, bool IsError, ErrorKind Kind = ErrorKind.Other);
+
+    /// <summary>Text, binary, with and without sender tags, and every 50th an error.</summary>
+    internal static async Task<List<Injected>> InjectMixAsync(BridgeHost host, int count)
+    {
+        var random = new Random(count);
+        var tag = SenderTag.FromBytes(Enumerable.Range(100, 16).Select(i => (byte)i).ToArray());
+        var injected = new List<Injected>(count);
+        for (var i = 0; i < count; i++)
+        {
+            Injected item;
+            if (i % 50 == 49)
+            {
+                item = new Injected(Encoding.UTF8.GetBytes($"error {i}"), null, true, ErrorKind.MalformedRequest);
+                await host.Emulator.InjectErrorAsync(item.Kind, $"error {i}");
+            }
+            else
+            {
+                var payload = i % 3 == 0 ? RandomBytes(random, i % 200) : Encoding.UTF8.GetBytes($"message {i} ✓");
+                item = new Injected(payload, i % 2 == 0 ? tag : null, false);
+                await host.Emulator.InjectReceivedAsync(payload, item.Tag);
+            }
+
+            injected.Add(item);
+        }
+
+        return injected;
+    }
+
+    internal static void AssertEvent(Injected expected, JsonElement actual)
+    {
+        if (expected.IsError)
+        {
+            Assert.Equal("error", actual.GetProperty("type").GetString());
+            Assert.Equal("malformedRequest", actual.GetProperty("kind").GetString());
+            Assert.Equal(Encoding.UTF8.GetString(expected.Payload), actual.GetProperty("message").GetString());
+            return;
+        }
+
+        Assert.Equal("received", actual.GetProperty("type").GetString());
+        Assert.Equal(expected.Payload, Convert.FromBase64String(actual.GetProperty("messageBase64").GetString()!));
+        Assert.Equal(expected.Payload.Length, actual.GetProperty("size").GetInt32());
+        Assert.Equal(expected.Tag?.ToString(), actual.GetProperty("senderTag").GetString());
+    }
+
+    internal static async Task WaitForCommittedAsync(BridgeHost host, long count)
+    {
+        var clock = Stopwatch.StartNew();
+        while (host.Inbox.GetStatus().Store.LastSeq < count)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"only {host.Inbox.GetStatus().Store.LastSeq} of {count} events committed");
+            await Task.Delay(10);
+        }
+    }
+
+    private static async Task<List<JsonElement>> ReadAllAsync(BridgeHost host, long? after)
+    {
+        var all = new List<JsonElement>();
+        while (true)
+        {
+            var url = after is null ? "/messages?max=1000&wait=0" : $"/messages?after={after}&max=1000&wait=0";
+            var page = await host.Client.GetFromJsonAsync<JsonElement>(url);
+            var messages = page.GetProperty("messages").EnumerateArray().ToList();
+            if (messages.Count == 0)
+            {
+                return all;
+            }
+
+            all.AddRange(messages);
+            if (after is not null)
+            {
+                after = page.GetProperty("cursor").GetInt64();
+            }
+        }
+    }
+
+    private static byte[] RandomBytes(Random random, int length)
+    {
+        var bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+}

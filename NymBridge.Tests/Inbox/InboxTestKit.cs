@@ -1,0 +1,88 @@
+using System.Buffers.Binary;
+using NymBridge.Api.Inbox;
+using NymBridge.Protocol;
+
+namespace NymBridge.Tests.Inbox;
+
+/// <summary>Events whose payload starts with their index, so order and identity can be checked.</summary>
+internal static class TestEvents
+{
+    public static readonly DateTimeOffset ReceivedAt = new(2026, 11, 27, 11, 0, 0, 123, TimeSpan.Zero);
+
+    public static readonly SenderTag Tag = SenderTag.FromBytes([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+
+    public static InboxEvent Received(int index, int size = 8, SenderTag? tag = null)
+    {
+        var payload = new byte[Math.Max(size, sizeof(int))];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, index);
+        return new InboxEvent(0, InboxEventType.Received, ReceivedAt.AddTicks(index), payload, tag);
+    }
+
+    public static InboxEvent[] Many(int count, int size = 8, int firstIndex = 1) =>
+        Enumerable.Range(firstIndex, count).Select(i => Received(i, size)).ToArray();
+
+    public static ReceivedResponse Response(int index, int size = 8)
+    {
+        var payload = new byte[Math.Max(size, sizeof(int))];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, index);
+        return new ReceivedResponse(payload);
+    }
+
+    public static int IndexOf(InboxEvent e) => BinaryPrimitives.ReadInt32LittleEndian(e.Payload.Span);
+}
+
+/// <summary>Every await in these tests goes through one of these, so a bug hangs nothing for long.</summary>
+internal static class Within
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    public static Task<T> Limit<T>(this Task<T> task) => task.WaitAsync(Timeout);
+
+    public static Task Limit(this Task task) => task.WaitAsync(Timeout);
+
+    public static Task Limit(this ValueTask task) => task.IsCompletedSuccessfully ? Task.CompletedTask : task.AsTask().WaitAsync(Timeout);
+
+    public static Task<T> Limit<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Timeout);
+
+    /// <summary>Reads exactly <paramref name="count"/> items, or fails when they do not come in time.</summary>
+    public static async Task<List<T>> ReadItemsAsync<T>(this IAsyncEnumerable<T> source, int count)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var items = new List<T>(count);
+        var enumerator = source.GetAsyncEnumerator(cts.Token);
+        try
+        {
+            while (items.Count < count && await enumerator.MoveNextAsync().Limit())
+            {
+                items.Add(enumerator.Current);
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().Limit();
+        }
+
+        return items;
+    }
+}
+
+/// <summary>A directory under the temp path, removed with everything in it.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public TempDirectory() => Directory.CreateDirectory(Path);
+
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "nymbridge-inbox-" + Guid.NewGuid().ToString("N"));
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
