@@ -37,6 +37,9 @@ internal sealed class PageHost : IAsyncDisposable
     public Uri BaseAddress { get; }
     public HttpClient Client { get; }
 
+    /// <summary>The emulated nym-client, to push what the bridge cannot be made to cause (an Error frame).</summary>
+    public NymClientEmulator Emulator => _emulator;
+
     /// <param name="apiKey">Sets <c>Bridge:ApiKey</c>; <see cref="Client"/> sends it.</param>
     public static async Task<PageHost> StartAsync(TimeSpan timeout, string? apiKey = null)
     {

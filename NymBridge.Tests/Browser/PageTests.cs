@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
 using NymBridge.Api.Status;
+using NymBridge.Protocol;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
@@ -84,12 +85,22 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         var href = await download.GetAttributeAsync("href");
         Assert.Equal(binary, await bridge.Client.GetByteArrayAsync(new Uri(bridge.BaseAddress, href)).WaitAsync(Timeout));
 
+        // nym-client's errors are events too, shown apart.
+        await bridge.Emulator.InjectErrorAsync(ErrorKind.MalformedRequest, "a frame nym-client could not parse").WaitAsync(Timeout);
+        var error = page.Locator("[data-testid=event][data-type=error]");
+        await Expect(error).ToHaveCountAsync(1);
+        await Expect(error.GetByTestId("error-kind")).ToHaveTextAsync("nym-client error: malformedRequest");
+        await Expect(error.GetByTestId("event-text")).ToHaveTextAsync("a frame nym-client could not parse");
+
         // Newest first.
         var seqs = await page.GetByTestId("event").EvaluateAllAsync<long[]>("items => items.map(i => Number(i.dataset.seq))");
-        Assert.Equal(4, seqs.Length);
+        Assert.Equal(5, seqs.Length);
         Assert.Equal(seqs.OrderDescending(), seqs);
 
         await SaveScreenshotAsync(page, "page.png");
+        await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+        await page.SetViewportSizeAsync(420, 900);
+        await SaveScreenshotAsync(page, "page-narrow-dark.png");
         Assert.Empty(problems);
     }
 
@@ -128,6 +139,7 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         await page.GotoAsync(bridge.BaseAddress.ToString());
         await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "unauthorized");
         await Expect(page.GetByTestId("key-form")).ToBeVisibleAsync();
+        await SaveScreenshotAsync(page, "page-api-key.png");
 
         await page.GetByTestId("api-key").FillAsync(key);
         await page.GetByTestId("api-key-submit").ClickAsync();
