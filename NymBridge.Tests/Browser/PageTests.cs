@@ -10,7 +10,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace NymBridge.Tests.Browser;
 
-/// <summary>The page at / in headless Chromium, against the real app on the built-in emulator.</summary>
+/// <summary>The page at / in headless Chromium, against the real app on Kestrel connected to the nym-client emulator.</summary>
 public sealed class PageTests : IClassFixture<PlaywrightDriver>
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
