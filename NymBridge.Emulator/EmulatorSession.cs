@@ -171,7 +171,7 @@ internal sealed class EmulatorSession(
                 while (_outbound.Reader.TryRead(out var frame))
                 {
                     _inFlight = frame;
-                    await socket.SendAsync(frame.Data, frame.Type, endOfMessage: true, cancellationToken).ConfigureAwait(false);
+                    await socket.SendAsync(frame.Data, frame.Type, frame.EndOfMessage, cancellationToken).ConfigureAwait(false);
                     _inFlight = null;
                     frame.Written?.TrySetResult();
                 }

@@ -28,7 +28,8 @@ public sealed partial class NymClientEmulator
 
     /// <summary>Sends arbitrary bytes as one websocket message, for tests of what the client does with garbage.</summary>
     /// <exception cref="InvalidOperationException">No client is connected.</exception>
-    public Task InjectRawAsync(ReadOnlyMemory<byte> frame, WebSocketMessageType type = WebSocketMessageType.Binary)
+    /// <param name="endOfMessage">false sends the bytes as the first frame of a message that is never finished, so a test can drop the connection mid-message.</param>
+    public Task InjectRawAsync(ReadOnlyMemory<byte> frame, WebSocketMessageType type = WebSocketMessageType.Binary, bool endOfMessage = true)
     {
         if (type is not (WebSocketMessageType.Binary or WebSocketMessageType.Text))
         {
@@ -36,7 +37,7 @@ public sealed partial class NymClientEmulator
         }
 
         var copy = frame.ToArray();
-        return Inject(_ => new OutboundFrame(copy, type) { Written = NewWritten() });
+        return Inject(_ => new OutboundFrame(copy, type) { Written = NewWritten(), EndOfMessage = endOfMessage });
     }
 
     private Task Inject(Func<WebSocketMessageType, OutboundFrame> create)

@@ -11,6 +11,9 @@ internal sealed class OutboundFrame(ReadOnlyMemory<byte> data, WebSocketMessageT
 
     public WebSocketMessageType Type => type;
 
+    /// <summary>False for the first part of a message that never ends (fault injection: a drop mid-message).</summary>
+    public bool EndOfMessage { get; init; } = true;
+
     /// <summary>Set for a pushed Received: if the connection drops before it is written, it is held for the next one.</summary>
     public ReceivedResponse? Push { get; init; }
 

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Numerics;
 
 namespace NymBridge.Protocol;
@@ -24,12 +26,40 @@ public static class Ed25519Point
 
     public const int Length = 32;
 
+    // The check costs a modular exponentiation (~0.2 ms); senders talk to the same few recipients
+    // and gateways again and again, so remembered answers make repeated validation nearly free.
+    private const int CacheCapacity = 16_384;
+    private static readonly ConcurrentDictionary<(ulong, ulong, ulong, ulong), bool> Cache = new();
+
     public static bool IsValid(ReadOnlySpan<byte> compressed)
     {
         if (compressed.Length != Length)
         {
             return false;
         }
+
+        var key = (
+            BinaryPrimitives.ReadUInt64LittleEndian(compressed),
+            BinaryPrimitives.ReadUInt64LittleEndian(compressed[8..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(compressed[16..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(compressed[24..]));
+        if (Cache.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var valid = Decompresses(compressed);
+        if (Cache.Count >= CacheCapacity)
+        {
+            Cache.Clear();
+        }
+
+        Cache[key] = valid;
+        return valid;
+    }
+
+    private static bool Decompresses(ReadOnlySpan<byte> compressed)
+    {
 
         Span<byte> yBytes = stackalloc byte[Length];
         compressed.CopyTo(yBytes);
@@ -44,9 +74,9 @@ public static class Ed25519Point
             return true;
         }
 
-        // v is never zero: it would need y² = −1/d, and −1/d is not a square mod p.
-        var ratio = u * BigInteger.ModPow(v, P - 2, P) % P;
-        return BigInteger.ModPow(ratio, LegendreExponent, P).IsOne;
+        // v is never zero: it would need y² = −1/d, and −1/d is not a square mod p. And u/v is a
+        // square exactly when u·v is (they differ by the square v²), which spares an inversion.
+        return BigInteger.ModPow(u * v % P, LegendreExponent, P).IsOne;
     }
 
     private static BigInteger Mod(BigInteger value)

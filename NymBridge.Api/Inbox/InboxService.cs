@@ -39,11 +39,13 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     // Completed and replaced after every commit: readers take it before reading, so none misses a wake-up.
     private TaskCompletionSource _committedSignal = NewSignal();
     private ImmutableArray<Subscriber> _subscribers = [];
-    private Task? _loop;
+    private Task<int>? _loop;
     private volatile bool _closed;
     private long _accepted;
     private long _committed;
     private long _subscriberCatchUps;
+    private long _storeFailures;
+    private volatile StoreError? _lastStoreError;
     private long _droppedSeen;
     private long? _droppedWarnedAt;
 
@@ -85,7 +87,10 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
         Interlocked.Read(ref _committed),
         _queue.Reader.Count,
         _subscribers.Length,
-        Interlocked.Read(ref _subscriberCatchUps));
+        Interlocked.Read(ref _subscriberCatchUps),
+        Interlocked.Read(ref _storeFailures),
+        _lastStoreError?.Error,
+        _lastStoreError?.At);
 
     /// <summary>Opens the store (recovering seq, cursor and epoch) and starts the batch loop.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -104,23 +109,33 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
-        if (_loop is { } loop)
+        var lost = 0;
+        try
         {
-            using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _giveUp))
+            if (_loop is { } loop)
             {
-                await loop;
+                using (cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _giveUp))
+                {
+                    lost = await loop;
+                }
             }
         }
-
-        _closed = true;
-        foreach (var subscriber in ImmutableInterlocked.InterlockedExchange(ref _subscribers, []))
+        finally
         {
-            subscriber.Complete();
+            _closed = true;
+            foreach (var subscriber in ImmutableInterlocked.InterlockedExchange(ref _subscribers, []))
+            {
+                subscriber.Complete();
+            }
+
+            Wake();
+            await _store.DisposeAsync();
         }
 
-        Wake();
-        await _store.DisposeAsync();
-        Log.Stopped(_logger);
+        if (lost == 0)
+        {
+            Log.Stopped(_logger);
+        }
     }
 
     public void Dispose() => _giveUp.Dispose();
@@ -132,7 +147,8 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     }
 
     /// <summary>The single writer: batch, append, wake, publish; on a store failure retry the same batch.</summary>
-    private async Task RunAsync()
+    /// <returns>How many accepted events were given up on (0 unless the store failed until the host's shutdown timeout).</returns>
+    private async Task<int> RunAsync()
     {
         var reader = _queue.Reader;
         var batch = new List<InboxEvent>(MaxBatch);
@@ -154,10 +170,13 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
 #pragma warning restore CA1031
             {
                 Log.AppendFailed(_logger, batch.Count, delay.TotalMilliseconds, e);
+                Interlocked.Increment(ref _storeFailures);
+                _lastStoreError = new StoreError($"{e.GetType().Name}: {e.Message}", _time.GetUtcNow());
                 if (!await DelayAsync(delay))
                 {
-                    Log.Lost(_logger, batch.Count + reader.Count);
-                    return;
+                    var lost = batch.Count + reader.Count;
+                    Log.Lost(_logger, lost);
+                    return lost;
                 }
 
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, RetryMaxDelay.Ticks));
@@ -168,6 +187,8 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
             batch.Clear();
             OnCommitted(committed);
         }
+
+        return 0;
     }
 
     private void OnCommitted(IReadOnlyList<InboxEvent> committed)
@@ -207,6 +228,8 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     }
 
     private void Wake() => Interlocked.Exchange(ref _committedSignal, NewSignal()).TrySetResult();
+
+    private sealed record StoreError(string Error, DateTimeOffset At);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

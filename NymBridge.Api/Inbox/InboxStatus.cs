@@ -7,4 +7,8 @@ namespace NymBridge.Api.Inbox;
 /// <param name="Pending">Accepted events waiting for the next batch commit.</param>
 /// <param name="Subscribers">Live subscriptions (SSE streams, SignalR connections).</param>
 /// <param name="SubscriberCatchUps">Times a subscriber's buffer overflowed and it caught up from the store.</param>
-public sealed record InboxStatus(string Epoch, InboxStats Store, long Accepted, long Committed, int Pending, int Subscribers, long SubscriberCatchUps);
+/// <param name="StoreFailures">Appends the store refused (disk full, file unwritable); the batch is retried, nothing is dropped.</param>
+/// <param name="LastStoreError">The last such failure, when one happened.</param>
+public sealed record InboxStatus(
+    string Epoch, InboxStats Store, long Accepted, long Committed, int Pending, int Subscribers, long SubscriberCatchUps,
+    long StoreFailures, string? LastStoreError, DateTimeOffset? LastStoreErrorAt);

@@ -41,7 +41,8 @@ public static class MessageEndpoints
             .WithSummary("Inbound messages as Server-Sent Events")
             .WithDescription("text/event-stream: each event has id = seq and event = received or error, data = the event JSON. " +
                              "Resumes after the Last-Event-ID header (or the after query parameter); without either it starts with new events. " +
-                             "When events after that id were evicted, a 'truncated' event comes first; an epoch that is not the store's gives a 'reset' event.")
+                             "The stream starts with an 'open' event ({epoch, cursor}); with an epoch that is not the store's, a 'reset' event instead, " +
+                             "and replay from the oldest retained event. When events after the cursor were evicted, a 'truncated' event precedes the next one.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesValidationProblem();
 
@@ -111,12 +112,16 @@ public static class MessageEndpoints
     private static async IAsyncEnumerable<SseItem<object>> StreamEventsAsync(
         InboxService inbox, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var stats = inbox.GetStatus().Store;
-        var after = start ?? stats.LastSeq;
+        var after = start ?? inbox.GetStatus().Store.LastSeq;
         if (epoch is not null && !string.Equals(epoch, inbox.Epoch, StringComparison.Ordinal))
         {
             yield return new SseItem<object>(new StreamNotice(inbox.Epoch, after, "The epoch is not this store's: starting from the oldest retained event."), "reset");
             after = 0;
+        }
+        else
+        {
+            // Sent at once, so the client sees the stream open (and learns the epoch) before any message arrives.
+            yield return new SseItem<object>(new StreamNotice(inbox.Epoch, after, "Streaming events after this cursor."), "open");
         }
 
         var expected = after + 1;

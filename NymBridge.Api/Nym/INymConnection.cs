@@ -18,4 +18,7 @@ public interface INymConnection
     Task<NymAddress> WaitForSelfAddressAsync(CancellationToken cancellationToken);
 
     NymConnectionStatus GetStatus();
+
+    /// <summary>Completes at the next change of the connection state or the self address (take it anew after each change).</summary>
+    Task NextStatusChange { get; }
 }

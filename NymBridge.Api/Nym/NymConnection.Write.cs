@@ -81,6 +81,12 @@ public sealed partial class NymConnection
     {
         var reader = _outbound.Reader;
         var buffer = ArrayPool<byte>.Shared.Rent(CoalesceLimit);
+
+        // A write that does not finish in time means nym-client stopped reading: treat it as a drop.
+        // Cancelling a websocket send aborts the socket, so the half-written message is never delivered,
+        // and its caller's 503 is the truth.
+        using var deadline = new CancellationTokenSource();
+        using var sessionEnded = session.Register(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
         try
         {
             while (await reader.WaitToReadAsync(session))
@@ -94,16 +100,24 @@ public sealed partial class NymConnection
 
                     try
                     {
-                        await WriteFrameAsync(socket, frame.Request, buffer, session);
+                        deadline.CancelAfter(_options.ResponseTimeout);
+                        await WriteFrameAsync(socket, frame.Request, buffer, deadline.Token);
                     }
                     catch (Exception e)
                     {
-                        frame.Fail(new NymUnavailableException($"The frame could not be written to nym-client ({Describe(e)}).", e));
-                        throw;
+                        var reason = e is OperationCanceledException && !session.IsCancellationRequested
+                            ? $"nym-client did not take the frame within {_options.ResponseTimeout.TotalSeconds:0.#} s"
+                            : Describe(e);
+                        frame.Fail(new NymUnavailableException($"The frame could not be written to nym-client ({reason}).", e));
+                        throw new IOException(reason, e);
                     }
 
                     Interlocked.Increment(ref _framesSent);
                     frame.MarkWritten();
+                    if (!deadline.TryReset())
+                    {
+                        return;
+                    }
                 }
             }
         }

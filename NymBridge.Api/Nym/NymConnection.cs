@@ -24,6 +24,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
     private volatile bool _connected;
     private volatile NymAddress? _selfAddress;
     private TaskCompletionSource<NymAddress> _ready = NewReadySignal();
+    private TaskCompletionSource _statusChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DateTimeOffset? _since;
     private long _reconnects;
     private long _connectionsMade;
@@ -53,11 +54,17 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
 
     private static TaskCompletionSource<NymAddress> NewReadySignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    public Task NextStatusChange => Volatile.Read(ref _statusChange).Task;
+
+    private void SignalStatusChange() =>
+        Interlocked.Exchange(ref _statusChange, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+
     private void OnSelfAddress(NymAddress address)
     {
         _selfAddress = address;
         _waiters.Complete(address);
         Volatile.Read(ref _ready).TrySetResult(address);
+        SignalStatusChange();
     }
 
     public NymConnectionStatus GetStatus()
@@ -142,6 +149,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
             }
         }
 
+        SignalStatusChange();
         Log.Connected(_logger, _options.ClientUrl);
         var reader = ReadLoopAsync(socket, session.Token);
         var writer = WriteLoopAsync(socket, session.Token);
@@ -164,6 +172,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
             }
         }
 
+        SignalStatusChange();
         var lost = new NymUnavailableException($"The connection to nym-client was lost ({reason}).");
         _waiters.FailAll(lost);
         FailQueued(lost);

@@ -33,23 +33,20 @@ public static class RealtimeConfiguration
 }
 
 /// <summary>Pushes <c>status</c> to every hub client when the nym-client connection comes or goes.</summary>
-internal sealed class StatusBroadcaster(IHubContext<MessagesHub> hub, INymConnection nym, TimeProvider time) : BackgroundService
+internal sealed class StatusBroadcaster(IHubContext<MessagesHub> hub, INymConnection nym) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        StatusPush? last = null;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            var change = nym.NextStatusChange;
+            while (true)
             {
-                var now = StatusPush.From(nym);
-                if (now != last)
-                {
-                    last = now;
-                    // Fire and forget per change: a status line is cheap to lose and must not wait on a slow browser.
-                    _ = hub.Clients.All.SendAsync(HubMethods.Status, now, stoppingToken);
-                }
+                await change.WaitAsync(stoppingToken);
+                // Taken before reading the state, so a change from here on wakes the next round.
+                change = nym.NextStatusChange;
+                // Not awaited: a status line must not wait on a slow browser (each connection has its own buffer).
+                _ = hub.Clients.All.SendAsync(HubMethods.Status, StatusPush.From(nym), stoppingToken);
             }
         }
         catch (OperationCanceledException)

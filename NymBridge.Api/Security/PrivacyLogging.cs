@@ -15,13 +15,16 @@ public static class PrivacyLogging
         "Microsoft.AspNetCore.W3CLogging",
     ];
 
-    /// <summary>Caps those categories at Warning, whatever the configuration says.</summary>
+    /// <summary>
+    /// Caps those categories at Warning. A filter rule names its category because only the most specific
+    /// rule applies: a general rule would lose to a configured "Microsoft.AspNetCore": "Information".
+    /// Added after the configuration's rules, it also wins over a configured rule for the same category.
+    /// </summary>
     public static ILoggingBuilder AddPrivacyFilters(this ILoggingBuilder logging)
     {
         foreach (var category in UrlLoggingCategories)
         {
-            logging.AddFilter((provider, name, level) =>
-                name is null || !name.StartsWith(category, StringComparison.Ordinal) || level >= LogLevel.Warning);
+            logging.AddFilter(category, LogLevel.Warning);
         }
 
         return logging;

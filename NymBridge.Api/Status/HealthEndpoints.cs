@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using NymBridge.Api.Nym;
+using NymBridge.Api.OpenApi;
 
 namespace NymBridge.Api.Status;
 
@@ -27,12 +28,14 @@ public static class HealthEndpoints
         group.MapGet("/live", () => TypedResults.Ok(new HealthStatusResult("healthy")))
             .WithName("Live")
             .WithSummary("Liveness: the bridge process is serving")
-            .WithDescription("Always 200 while the process answers HTTP. Open even when an API key is configured.");
+            .WithDescription("Always 200 while the process answers HTTP. Open even when an API key is configured.")
+            .WithResponseExample(StatusCodes.Status200OK, new HealthStatusResult("healthy"));
 
         group.MapGet("/ready", ReadyAsync)
             .WithName("Ready")
             .WithSummary("Readiness: connected to nym-client and its self address known")
             .WithDescription("200 when the bridge can send now; otherwise 503 with Retry-After and a detail that says what it is waiting for.")
+            .WithResponseExample(StatusCodes.Status200OK, new HealthStatusResult("healthy"))
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         return group;

@@ -22,7 +22,8 @@ public static class StatusEndpoints
             .WithName("GetStatus")
             .WithSummary("Connection state and counters")
             .WithDescription("Whether the bridge is connected to nym-client, since when, how often it reconnected, the last error, " +
-                             "frame counters (bad frames included), and the inbox and subscriber counters.");
+                             "frame counters (bad frames included), and the inbox and subscriber counters.")
+            .WithResponseExample(StatusCodes.Status200OK, OpenApiExamples.Status);
 
         return group;
     }

@@ -47,13 +47,15 @@ public sealed class BridgeHost : IAsyncDisposable
     public INymConnection Nym => Factory.Services.GetRequiredService<INymConnection>();
     public InboxService Inbox => Factory.Services.GetRequiredService<InboxService>();
 
-    public static Task<BridgeHost> StartAsync(IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null) =>
-        StartAsync(settings, emulatorOptions, kestrel: false);
+    public static Task<BridgeHost> StartAsync(
+        IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null, Action<IWebHostBuilder>? configure = null) =>
+        StartAsync(settings, emulatorOptions, configure, kestrel: false);
 
     public static Task<BridgeHost> StartOnKestrelAsync(IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null) =>
-        StartAsync(settings, emulatorOptions, kestrel: true);
+        StartAsync(settings, emulatorOptions, null, kestrel: true);
 
-    private static async Task<BridgeHost> StartAsync(IDictionary<string, string?>? settings, EmulatorOptions? emulatorOptions, bool kestrel)
+    private static async Task<BridgeHost> StartAsync(
+        IDictionary<string, string?>? settings, EmulatorOptions? emulatorOptions, Action<IWebHostBuilder>? configure, bool kestrel)
     {
         var emulator = new NymClientEmulator(emulatorOptions);
         await emulator.StartAsync().WaitAsync(Timeout);
@@ -76,6 +78,8 @@ public sealed class BridgeHost : IAsyncDisposable
             {
                 builder.UseSetting(key, value);
             }
+
+            configure?.Invoke(builder);
         });
         var host = new BridgeHost(emulator, factory, kestrel);
         await host.WaitUntilReadyAsync();

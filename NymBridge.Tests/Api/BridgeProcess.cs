@@ -85,10 +85,28 @@ internal sealed class BridgeProcess : IDisposable
         }
     }
 
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            Assert.False(_process.HasExited, $"the bridge exited before printing '{text}':\n{Output}");
+            Assert.True(clock.Elapsed < timeout, $"'{text}' not printed within {timeout}:\n{Output}");
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         await _process.WaitForExitAsync().WaitAsync(timeout);
         return _process.ExitCode;
+    }
+
+    /// <summary>SIGTERM: the graceful shutdown a service manager asks for.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     /// <summary>SIGKILL: no graceful shutdown, no flush.</summary>

@@ -15,6 +15,8 @@ public class FaultTests
     public async Task With_nym_client_gone_sends_fail_fast_with_503_and_Retry_After_then_recover_by_themselves()
     {
         await using var host = await BridgeHost.StartAsync();
+        // Warm the send path (JIT, JSON metadata) so the clock below measures the refusal, not first-call costs.
+        await host.PostJsonAsync("/send", new { recipient = Address, message = "warm-up" });
         await host.Emulator.StopAsync();
         await WaitForAsync(() => !host.Nym.GetStatus().Connected);
 

@@ -126,7 +126,38 @@ public class HubTests
         Assert.True(stalled.IsStillConnected, "the stalled subscriber's socket should still be open (it is slow, not gone)");
     }
 
-    private static async Task<HubConnection> ConnectAsync(BridgeHost host, Channel<JsonElement> events)
+    [Fact]
+    public async Task Status_is_pushed_on_connect_and_when_nym_client_goes_and_comes_back()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        var statuses = Channel.CreateUnbounded<StatusPush>();
+        await using var hub = await ConnectAsync(host, Channel.CreateUnbounded<JsonElement>(), statuses);
+
+        var first = await statuses.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        await host.Emulator.StopAsync();
+        var gone = await NextAsync(statuses, s => !s.Connected);
+        await host.Emulator.StartAsync();
+        var back = await NextAsync(statuses, s => s.Connected && s.SelfAddress is not null);
+
+        Assert.True(first.Connected);
+        Assert.Equal(host.Emulator.Address.ToString(), first.SelfAddress);
+        Assert.Null(gone.SelfAddress);
+        Assert.Equal(host.Emulator.Address.ToString(), back.SelfAddress);
+    }
+
+    private static async Task<StatusPush> NextAsync(Channel<StatusPush> statuses, Func<StatusPush, bool> predicate)
+    {
+        while (true)
+        {
+            var status = await statuses.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+            if (predicate(status))
+            {
+                return status;
+            }
+        }
+    }
+
+    private static async Task<HubConnection> ConnectAsync(BridgeHost host, Channel<JsonElement> events, Channel<StatusPush>? statuses = null)
     {
         IHubConnectionBuilder builder = new HubConnectionBuilder();
         builder = host.BaseAddress is { } kestrel
@@ -140,6 +171,7 @@ public class HubTests
         var connection = builder.Build();
         connection.On<JsonElement>("received", e => events.Writer.TryWrite(e));
         connection.On<JsonElement>("error", e => events.Writer.TryWrite(e));
+        connection.On<StatusPush>("status", s => statuses?.Writer.TryWrite(s));
         await connection.StartAsync().WaitAsync(BridgeHost.Timeout);
         return connection;
     }

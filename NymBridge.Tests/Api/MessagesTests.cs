@@ -155,6 +155,7 @@ public class MessagesTests
         using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("open", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
 
         var backlog = new List<(string Id, string Event, JsonElement Data)>();
         for (var i = 0; i < 10; i++)
@@ -180,6 +181,7 @@ public class MessagesTests
 
         using var response = await host.Client.GetAsync("/messages/stream?after=2", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("open", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
         var first = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
         var second = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
 

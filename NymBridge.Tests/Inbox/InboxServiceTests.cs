@@ -195,6 +195,69 @@ public sealed class InboxServiceTests
     }
 
     [Fact]
+    public async Task Many_subscribers_joining_at_any_time_each_get_every_event_once_in_order()
+    {
+        await using var inbox = await InboxHarness.StartMemoryAsync();
+        const int total = 20_000;
+        var accepting = Task.Run(() => inbox.AcceptAsync(total));
+
+        var subscribers = Enumerable.Range(0, 12).Select(i => Task.Run(async () =>
+        {
+            var after = i * 1_000L;
+            var seqs = new List<long>();
+            using var cts = new CancellationTokenSource(Within.Timeout);
+            await foreach (var e in inbox.Service.SubscribeAsync(after, cts.Token))
+            {
+                seqs.Add(e.Seq);
+                if (i % 3 == 0 && seqs.Count % 100 == 0)
+                {
+                    await Task.Delay(1); // some are slow enough to overflow their buffer
+                }
+
+                if (e.Seq == total)
+                {
+                    break;
+                }
+            }
+
+            Assert.Equal(Enumerable.Range((int)after + 1, total - (int)after).Select(x => (long)x), seqs);
+        })).ToArray();
+
+        await accepting.Limit();
+        await Task.WhenAll(subscribers).Limit();
+    }
+
+    [Fact]
+    public async Task A_subscriber_outrun_by_retention_sees_a_gap_but_never_a_duplicate_or_reordering()
+    {
+        await using var inbox = await InboxHarness.StartMemoryAsync(capacity: 1_500);
+        using var cts = new CancellationTokenSource(Within.Timeout);
+        var subscription = inbox.Service.SubscribeAsync(0, cts.Token).GetAsyncEnumerator(cts.Token);
+        var seqs = new List<long>();
+        try
+        {
+            var first = subscription.MoveNextAsync().Limit();
+            await inbox.AcceptAsync(1);
+            Assert.True(await first);
+            seqs.Add(subscription.Current.Seq);
+
+            await inbox.AcceptAsync(19_999, firstIndex: 2); // while it reads nothing
+            await inbox.CommittedAsync(20_000);
+            while (seqs[^1] < 20_000 && await subscription.MoveNextAsync().Limit())
+            {
+                seqs.Add(subscription.Current.Seq);
+            }
+        }
+        finally
+        {
+            await subscription.DisposeAsync().Limit();
+        }
+
+        // Its buffer kept 2..1025 for it; 1026..18500 were evicted before it came back.
+        Assert.Equal(Enumerable.Range(1, 1_025).Concat(Enumerable.Range(18_501, 1_500)).Select(i => (long)i), seqs);
+    }
+
+    [Fact]
     public async Task Subscriptions_are_counted_and_end_when_the_inbox_stops()
     {
         var inbox = await InboxHarness.StartMemoryAsync();

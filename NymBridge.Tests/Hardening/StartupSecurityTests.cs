@@ -1,0 +1,29 @@
+using NymBridge.Tests.Api;
+
+namespace NymBridge.Tests.Hardening;
+
+/// <summary>The real program refuses an open network port without a key.</summary>
+public class StartupSecurityTests
+{
+    [Fact]
+    public async Task Listening_on_a_non_loopback_address_without_a_key_refuses_to_start_and_says_what_to_set()
+    {
+        using var temp = new TempDirectory();
+        using var bridge = BridgeProcess.Start(temp.Path, "--urls=http://0.0.0.0:0", "--Inbox:Store=Memory");
+
+        var exitCode = await bridge.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Bridge:ApiKey", bridge.Output, StringComparison.Ordinal);
+        Assert.Contains("0.0.0.0", bridge.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_a_key_it_starts_on_a_non_loopback_address()
+    {
+        using var temp = new TempDirectory();
+        using var bridge = BridgeProcess.Start(temp.Path, "--urls=http://0.0.0.0:0", "--Bridge:ApiKey=some-long-key", "--Inbox:Store=Memory", "--emulator");
+
+        await bridge.WaitForOutputAsync("Self address:", TimeSpan.FromSeconds(60));
+    }
+}
