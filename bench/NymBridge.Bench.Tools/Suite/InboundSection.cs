@@ -39,7 +39,7 @@ internal static class InboundSection
             await Task.Delay(TimeSpan.FromSeconds(3));
             var idle = bridge.Memory().Rss;
             section.Text($"Memory-store bridge idle RSS after start-up: {Stats.MiB(idle)}.");
-            ctx.Report.Target(new Target("5a'", "idle RSS after start-up (inbound bridge, memory store, connected)", Stats.MiB(idle), "≤ 100 MB",
+            ctx.Report.Target(new Target("5a'", "idle RSS after start-up (inbound bridge, memory store, connected)", $"{Stats.MiB(idle)} ({Measure.F(idle / 1e6, 1)} MB)", "≤ 100 MB",
                 Stats.Ratio(idle, 100e6), idle <= 100e6));
 
             await CeilingAsync();
