@@ -12,8 +12,6 @@ namespace NymBridge.Api.Messages;
 /// </summary>
 public sealed record MessageEvent
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
-
     /// <summary>Grows by one per event and never repeats.</summary>
     public required long Seq { get; init; }
 
@@ -43,9 +41,28 @@ public sealed record MessageEvent
     public const string ReceivedType = "received";
     public const string ErrorType = "error";
 
+    // Every subscriber of a fan-out (and every long-poll woken by the same commit) shows the same
+    // event: build it once. A slot holds the last event shown for its seq modulo the ring size.
+    private static readonly Shown?[] Recent = new Shown?[4096];
+
+    private sealed record Shown(InboxEvent Event, MessageEvent Message);
+
     public static MessageEvent From(InboxEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
+        var slot = (int)(e.Seq & (Recent.Length - 1));
+        if (Volatile.Read(ref Recent[slot]) is { } recent && ReferenceEquals(recent.Event, e))
+        {
+            return recent.Message;
+        }
+
+        var created = Create(e);
+        Volatile.Write(ref Recent[slot], new Shown(e, created));
+        return created;
+    }
+
+    private static MessageEvent Create(InboxEvent e)
+    {
         return e.Type == InboxEventType.Received
             ? new MessageEvent
             {
@@ -67,15 +84,7 @@ public sealed record MessageEvent
             };
     }
 
-    private static string? TryText(ReadOnlySpan<byte> payload)
-    {
-        try
-        {
-            return StrictUtf8.GetString(payload);
-        }
-        catch (DecoderFallbackException)
-        {
-            return null;
-        }
-    }
+    // Checked first rather than caught: binary payloads are common, and an exception per event per subscriber is not cheap.
+    private static string? TryText(ReadOnlySpan<byte> payload) =>
+        System.Text.Unicode.Utf8.IsValid(payload) ? Encoding.UTF8.GetString(payload) : null;
 }

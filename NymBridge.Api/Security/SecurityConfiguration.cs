@@ -55,12 +55,25 @@ public static class SecurityConfiguration
         return services;
     }
 
+    /// <remarks>
+    /// Without a key and without a rate limit those middlewares would only cost every request time
+    /// (a principal built and checked per send), so they are left out; the key is read at start-up.
+    /// </remarks>
     public static WebApplication UseBridgeSecurity(this WebApplication app)
     {
+        var bridge = app.Configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
         app.UseCors(CorsPolicy);
-        app.UseAuthentication();
-        app.UseAuthorization();
-        app.UseRateLimiter();
+        if (!string.IsNullOrEmpty(bridge.ApiKey))
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+
+        if (bridge.RateLimit.PermitsPerSecond is > 0)
+        {
+            app.UseRateLimiter();
+        }
+
         return app;
     }
 
