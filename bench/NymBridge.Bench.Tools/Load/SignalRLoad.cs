@@ -46,7 +46,7 @@ internal static class SignalRLoad
         // The ramp first, from a clean start; then the latency run at --rate. Whichever comes second
         // starts only once the backlog of the first has arrived (see WaitQuietAsync).
         // Warm-up, not judged: the bridge's first seconds of fan-out run unoptimized (tiered JIT) code.
-        var warmup = await RunStepAsync(http, recorder, bridgePid, "warm", args.Int("warmup-rate", 200), args.Double("warmup-seconds", 3), stop);
+        var warmup = await RunStepAsync(http, recorder, bridgePid, "warm", args.Int("warmup-rate", 200), args.Double("warmup-seconds", 8), stop);
         var steps = new List<Step>();
         foreach (var stepRate in ramp)
         {

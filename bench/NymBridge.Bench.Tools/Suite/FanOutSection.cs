@@ -11,7 +11,7 @@ internal static class FanOutSection
         var subscribers = 100;
         var seconds = ctx.Seconds(10);
         section.Text($"`signalr-load` (own process): {subscribers} HubConnections, websocket transport, each handling `received(event)`. " +
-                     $"After a 3 s warm-up at 200 events/s (reported, not judged: the first seconds run unoptimized tiered-JIT code), a ramp of inbound rates, 3 s a step: a step is kept up with when every subscriber has every event within 2 s " +
+                     $"After an 8 s warm-up at 200 events/s (reported, not judged: the first seconds run unoptimized tiered-JIT code), a ramp of inbound rates, 3 s a step: a step is kept up with when every subscriber has every event within 2 s " +
                      "of the last frame and p99 latency stays under 250 ms (a queue that only drains later is not keeping up); the ramp stops at the first step that is not. Deliveries and " +
                      "latencies count every event that arrives until none has arrived for 0.5 s (at most 60 s): a backlog shows as " +
                      "latency, not as loss. Then, once the " +
