@@ -17,6 +17,12 @@ internal static class Program
 {
     private static void Main(string[] args)
     {
+        if (args is ["--allocations", var output])
+        {
+            AllocationCheck.Run(output);
+            return;
+        }
+
         // In process and short: the codec paths are sub-microsecond and steady, and the whole suite
         // (bench/run.sh) must finish in 15 minutes on two shared cores. Fixed units in the CSV so the
         // report writer can read the numbers without parsing unit suffixes.
