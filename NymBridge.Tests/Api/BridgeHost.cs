@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,7 +27,9 @@ public sealed class BridgeHost : IAsyncDisposable
         Factory = factory;
         if (kestrel)
         {
-            factory.UseKestrel(0);
+            // A listen callback rather than UseKestrel(port): a factory made by WithWebHostBuilder drops the port
+            // and the app would bind its default 5977, which parallel tests then fight over.
+            factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
             factory.StartServer();
             var address = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
             BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("localhost", "127.0.0.1", StringComparison.Ordinal));
