@@ -7,6 +7,10 @@ public sealed class BridgeOptions
 {
     public const string Section = "Bridge";
 
+    /// <summary>For start-up decisions taken before the options system exists (what to register, where to listen).</summary>
+    public static BridgeOptions From(IConfiguration configuration) =>
+        configuration.GetSection(Section).Get<BridgeOptions>() ?? new BridgeOptions();
+
     /// <summary>Largest payload a send accepts (nym-client's own websocket takes up to 64 MiB per message).</summary>
     [Range(1, 64 * 1024 * 1024 - 1024)]
     public int MaxMessageBytes { get; set; } = 16 * 1024 * 1024;

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -12,12 +11,11 @@ public static class SecurityConfiguration
 
     public static IServiceCollection AddBridgeSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        var bridge = configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
-
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+        var bridge = BridgeOptions.From(configuration);
+        if (!string.IsNullOrEmpty(bridge.ApiKey))
+        {
+            AddApiKeyAuthentication(services);
+        }
 
         services.AddCors(o => o.AddPolicy(CorsPolicy, policy =>
         {
@@ -56,12 +54,28 @@ public static class SecurityConfiguration
     }
 
     /// <remarks>
-    /// Without a key and without a rate limit those middlewares would only cost every request time
-    /// (a principal built and checked per send), so they are left out; the key is read at start-up.
+    /// Registered only with a key: WebApplication adds the authentication and authorization middlewares
+    /// by itself whenever their services exist, and without a key they would only cost every request a
+    /// principal built and checked. AddAuthenticationCore rather than AddAuthentication, which brings
+    /// Data Protection, whose hosted service loads (or creates) a key ring at start-up for cookies the
+    /// bridge never issues.
     /// </remarks>
+    private static void AddApiKeyAuthentication(IServiceCollection services)
+    {
+        services.AddWebEncoders();
+        services.AddAuthenticationCore(o =>
+        {
+            o.DefaultScheme = ApiKeyAuthenticationHandler.SchemeName;
+            o.AddScheme<ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, displayName: null);
+        });
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder(ApiKeyAuthenticationHandler.SchemeName).RequireAuthenticatedUser().Build());
+    }
+
+    /// <remarks>The rate limiter, like authentication, runs only when configured; the key and limit are read at start-up.</remarks>
     public static WebApplication UseBridgeSecurity(this WebApplication app)
     {
-        var bridge = app.Configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
+        var bridge = BridgeOptions.From(app.Configuration);
         app.UseCors(CorsPolicy);
         if (!string.IsNullOrEmpty(bridge.ApiKey))
         {
@@ -83,7 +97,7 @@ public static class SecurityConfiguration
     /// </summary>
     public static WebApplicationBuilder RequireKeyForRemoteListening(this WebApplicationBuilder builder)
     {
-        var bridge = builder.Configuration.GetSection(BridgeOptions.Section).Get<BridgeOptions>() ?? new BridgeOptions();
+        var bridge = BridgeOptions.From(builder.Configuration);
         if (!string.IsNullOrEmpty(bridge.ApiKey) || bridge.AllowUnauthenticatedRemote)
         {
             return builder;
