@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using NymBridge.Api.Inbox;
-using NymBridge.Api.Messages;
 
 namespace NymBridge.Api.Realtime;
 
@@ -11,17 +10,17 @@ namespace NymBridge.Api.Realtime;
 /// a slow connection only falls behind on its own subscription (the inbox lets it catch up from the
 /// store), and every other subscriber, and long-poll, go on.
 /// </summary>
-public sealed partial class HubSubscriptions(
-    IHubContext<MessagesHub> hub, InboxService inbox, ILogger<HubSubscriptions> logger) : IDisposable
+public sealed partial class HubSubscriptions(InboxService inbox, ILogger<HubSubscriptions> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _pumps = new();
 
     public int Count => _pumps.Count;
 
-    public void Start(string connectionId, CancellationToken connectionAborted)
+    public void Start(HubConnectionContext connection)
     {
-        var stop = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted);
-        if (!_pumps.TryAdd(connectionId, stop))
+        ArgumentNullException.ThrowIfNull(connection);
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionAborted);
+        if (!_pumps.TryAdd(connection.ConnectionId, stop))
         {
             stop.Dispose();
             return;
@@ -29,7 +28,7 @@ public sealed partial class HubSubscriptions(
 
         // Live events only: what came before is the client's to ask for with Replay(after).
         var from = inbox.GetStatus().Store.LastSeq;
-        _ = PumpAsync(connectionId, from, stop.Token);
+        _ = PumpAsync(connection, from, stop.Token);
     }
 
     public void Stop(string connectionId)
@@ -41,15 +40,13 @@ public sealed partial class HubSubscriptions(
         }
     }
 
-    private async Task PumpAsync(string connectionId, long after, CancellationToken cancellationToken)
+    private async Task PumpAsync(HubConnectionContext connection, long after, CancellationToken cancellationToken)
     {
         try
         {
-            var client = hub.Clients.Client(connectionId);
             await foreach (var e in inbox.SubscribeAsync(after, cancellationToken))
             {
-                var message = MessageEvent.From(e);
-                await client.SendAsync(message.Type, message, cancellationToken);
+                await connection.WriteAsync(SharedHubMessages.For(e), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -12,21 +12,15 @@ namespace NymBridge.Api.Realtime;
 /// <c>Reply</c> (same fields, validation and result as REST) and <c>Replay(after)</c>.
 /// </summary>
 public sealed class MessagesHub(
-    SendRequestParser parser, INymConnection nym, InboxService inbox, HubSubscriptions subscriptions) : Hub
+    SendRequestParser parser, INymConnection nym, InboxService inbox) : Hub
 {
     public const string Path = "/hubs/messages";
 
+    /// <remarks>The connection's inbox subscription is started by <see cref="SubscribingHubLifetimeManager"/>.</remarks>
     public override async Task OnConnectedAsync()
     {
-        subscriptions.Start(Context.ConnectionId, Context.ConnectionAborted);
         await Clients.Caller.SendAsync(HubMethods.Status, StatusPush.From(nym));
         await base.OnConnectedAsync();
-    }
-
-    public override Task OnDisconnectedAsync(Exception? exception)
-    {
-        subscriptions.Stop(Context.ConnectionId);
-        return base.OnDisconnectedAsync(exception);
     }
 
     public Task<SendResult> Send(SendBody body) => DispatchAsync(parser.Validate(body));

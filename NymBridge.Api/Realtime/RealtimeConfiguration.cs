@@ -14,6 +14,7 @@ public static class RealtimeConfiguration
             options.MaximumReceiveMessageSize = 2 * 1024 * 1024;
         }).AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         services.AddSingleton<HubSubscriptions>();
+        services.AddSingleton<HubLifetimeManager<MessagesHub>, SubscribingHubLifetimeManager>();
         services.AddSingleton<IStatusContributor, SubscriberStatus>();
         services.AddHostedService<StatusBroadcaster>();
         return services;
