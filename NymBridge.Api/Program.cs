@@ -21,6 +21,7 @@ builder.Services
     .AddBridgeHttp()
     .AddBridgeSecurity(builder.Configuration)
     .AddInbox(builder.Configuration)
+    .AddMessages()
     .AddNymConnection()
     .AddSending()
     .AddRealtime()

@@ -13,6 +13,8 @@ public static class MessageEndpoints
 {
     public const int MaxWaitSeconds = 60, DefaultWaitSeconds = 30, MaxBatch = 1000, DefaultBatch = 100;
 
+    public static IServiceCollection AddMessages(this IServiceCollection services) => services.AddSingleton<MessagePageJson>();
+
     public static RouteGroupBuilder MapMessages(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/messages").WithTags("Messages");
@@ -25,6 +27,7 @@ public static class MessageEndpoints
                              "are there, else waits up to wait seconds (0–60, default 30) for the first to arrive. Send back the cursor " +
                              "as after and the epoch as epoch: reset=true means the store was replaced and the list starts from the oldest " +
                              "retained event; truncated=true means events after your cursor were evicted by retention.")
+            .Produces<MessageList>(StatusCodes.Status200OK)
             .WithResponseExample(StatusCodes.Status200OK, OpenApiExamples.Messages)
             .ProducesValidationProblem();
 
@@ -49,8 +52,8 @@ public static class MessageEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<MessageList>, ProblemHttpResult>> ReadAsync(
-        HttpContext http, InboxService inbox, string? wait, string? max, string? after, string? epoch)
+    private static async Task<IResult> ReadAsync(
+        HttpContext http, InboxService inbox, MessagePageJson pages, string? wait, string? max, string? after, string? epoch)
     {
         var errors = new Dictionary<string, string[]>();
         var waitSeconds = ParseInt(wait, "wait", 0, MaxWaitSeconds, DefaultWaitSeconds, errors);
@@ -63,8 +66,7 @@ public static class MessageEndpoints
 
         try
         {
-            var result = await inbox.ReadAsync(cursor, epoch, batch, TimeSpan.FromSeconds(waitSeconds), http.RequestAborted);
-            return TypedResults.Ok(new MessageList([.. result.Events.Select(MessageEvent.From)], result.Cursor, result.Epoch, result.Reset, result.Truncated));
+            return pages.Result(await inbox.ReadAsync(cursor, epoch, batch, TimeSpan.FromSeconds(waitSeconds), http.RequestAborted));
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
