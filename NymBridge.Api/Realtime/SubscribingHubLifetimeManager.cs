@@ -19,7 +19,7 @@ internal sealed class SubscribingHubLifetimeManager(
 
     public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
-        subscriptions.Stop(connection.ConnectionId);
+        subscriptions.Stop(connection);
         await base.OnDisconnectedAsync(connection);
     }
 }

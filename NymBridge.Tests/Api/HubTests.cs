@@ -35,6 +35,35 @@ public class HubTests
     }
 
     [Fact]
+    public async Task A_subscription_ends_with_its_connection()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        var events = Channel.CreateUnbounded<JsonElement>();
+        var hub = await ConnectAsync(host, events);
+        await MessagesTests.InjectMixAsync(host, 1);
+        await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        Assert.Equal(1, await SubscribersAsync(host));
+
+        await hub.DisposeAsync();
+
+        // /status says so, and the inbox no longer feeds a buffer nobody reads.
+        var deadline = DateTime.UtcNow + BridgeHost.Timeout;
+        while ((await SubscribersAsync(host) != 0 || host.Inbox.GetStatus().Subscribers != 0) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, await SubscribersAsync(host));
+        Assert.Equal(0, host.Inbox.GetStatus().Subscribers);
+    }
+
+    private static async Task<int> SubscribersAsync(BridgeHost host)
+    {
+        using var status = JsonDocument.Parse(await host.Client.GetStringAsync("/status"));
+        return status.RootElement.GetProperty("components").GetProperty("signalR").GetProperty("subscribers").GetInt32();
+    }
+
+    [Fact]
     public async Task Replay_after_a_reconnect_fills_the_gap()
     {
         await using var host = await BridgeHost.StartAsync();
