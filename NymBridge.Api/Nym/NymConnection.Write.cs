@@ -106,7 +106,7 @@ public sealed partial class NymConnection
                         if (frame.TryClaim())
                         {
                             batch.Add(frame);
-                            await WriteFrameAsync(socket, frame.Request, buffer);
+                            await WriteFrameAsync(socket, frame.Request, buffer, deadline.Token);
                         }
                     }
 
@@ -145,25 +145,25 @@ public sealed partial class NymConnection
     }
 
     /// <remarks>
-    /// The frames land in the batch, or go straight to the socket under the batch's deadline when
-    /// they do not fit; either way the websocket needs no token of its own, which keeps its fast path.
+    /// The frames land in the batch, or go straight to the socket when they do not fit. The deadline
+    /// also covers the wait for a keep-alive ping the websocket is writing to a stalled nym-client.
     /// </remarks>
-    private static async Task WriteFrameAsync(ClientWebSocket socket, ClientRequest request, byte[] buffer)
+    private static async Task WriteFrameAsync(ClientWebSocket socket, ClientRequest request, byte[] buffer, CancellationToken deadline)
     {
         var payload = RequestCodec.GetPayload(request);
         var header = RequestCodec.EncodeHeader(request, buffer);
         if (header + payload.Length <= buffer.Length)
         {
             payload.Span.CopyTo(buffer.AsSpan(header));
-            await socket.SendAsync(buffer.AsMemory(0, header + payload.Length), WebSocketMessageType.Binary, endOfMessage: true, CancellationToken.None);
+            await socket.SendAsync(buffer.AsMemory(0, header + payload.Length), WebSocketMessageType.Binary, endOfMessage: true, deadline);
             return;
         }
 
-        await socket.SendAsync(buffer.AsMemory(0, header), WebSocketMessageType.Binary, endOfMessage: false, CancellationToken.None);
+        await socket.SendAsync(buffer.AsMemory(0, header), WebSocketMessageType.Binary, endOfMessage: false, deadline);
         for (var offset = 0; offset < payload.Length; offset += MaxFrameBytes)
         {
             var chunk = payload.Slice(offset, Math.Min(MaxFrameBytes, payload.Length - offset));
-            await socket.SendAsync(chunk, WebSocketMessageType.Binary, endOfMessage: offset + chunk.Length == payload.Length, CancellationToken.None);
+            await socket.SendAsync(chunk, WebSocketMessageType.Binary, endOfMessage: offset + chunk.Length == payload.Length, deadline);
         }
     }
 
