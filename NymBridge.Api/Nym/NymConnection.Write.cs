@@ -12,6 +12,9 @@ public sealed partial class NymConnection
     /// <summary>Up to this size a request is copied behind its header and sent as one frame; above it the payload is sent from where it lies.</summary>
     private const int CoalesceLimit = 64 * 1024;
 
+    /// <summary>At most this many frames share one socket write, so a steady stream of sends still gets its answers in bounded time.</summary>
+    private const int MaxBatchFrames = 256;
+
     public async Task SendAsync(ClientRequest request, CancellationToken cancellationToken)
     {
         if (!_connected)
@@ -77,47 +80,61 @@ public sealed partial class NymConnection
         }
     }
 
-    private async Task WriteLoopAsync(ClientWebSocket socket, CancellationToken session)
+    private async Task WriteLoopAsync(ClientWebSocket socket, WriteBatchingStream stream, CancellationToken session)
     {
         var reader = _outbound.Reader;
         var buffer = ArrayPool<byte>.Shared.Rent(CoalesceLimit);
+        var batch = new List<OutboundFrame>(MaxBatchFrames);
 
         // A write that does not finish in time means nym-client stopped reading: treat it as a drop.
-        // Cancelling a websocket send aborts the socket, so the half-written message is never delivered,
-        // and its caller's 503 is the truth.
+        // Cancelling a socket write aborts the connection, so a half-written batch is never delivered,
+        // and its callers' 503 is the truth.
         using var deadline = new CancellationTokenSource();
         using var sessionEnded = session.Register(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
         try
         {
             while (await reader.WaitToReadAsync(session))
             {
-                while (reader.TryRead(out var frame))
+                // Everything queued by now goes out in one socket write; its callers learn of it after that write.
+                batch.Clear();
+                deadline.CancelAfter(_options.ResponseTimeout);
+                stream.BeginBatch(deadline.Token);
+                try
                 {
-                    if (!frame.TryClaim())
+                    while (batch.Count < MaxBatchFrames && reader.TryRead(out var frame))
                     {
-                        continue;
+                        if (frame.TryClaim())
+                        {
+                            batch.Add(frame);
+                            await WriteFrameAsync(socket, frame.Request, buffer, deadline.Token);
+                        }
                     }
 
-                    try
+                    await stream.FlushBatchAsync(deadline.Token);
+                }
+                catch (Exception e)
+                {
+                    var reason = deadline.IsCancellationRequested && !session.IsCancellationRequested
+                        ? $"nym-client did not take the frame within {_options.ResponseTimeout.TotalSeconds:0.#} s"
+                        : Describe(e);
+                    var error = new NymUnavailableException($"The frame could not be written to nym-client ({reason}).", e);
+                    foreach (var frame in batch)
                     {
-                        deadline.CancelAfter(_options.ResponseTimeout);
-                        await WriteFrameAsync(socket, frame.Request, buffer, deadline.Token);
-                    }
-                    catch (Exception e)
-                    {
-                        var reason = e is OperationCanceledException && !session.IsCancellationRequested
-                            ? $"nym-client did not take the frame within {_options.ResponseTimeout.TotalSeconds:0.#} s"
-                            : Describe(e);
-                        frame.Fail(new NymUnavailableException($"The frame could not be written to nym-client ({reason}).", e));
-                        throw new IOException(reason, e);
+                        frame.Fail(error);
                     }
 
-                    Interlocked.Increment(ref _framesSent);
+                    throw new IOException(reason, e);
+                }
+
+                Interlocked.Add(ref _framesSent, batch.Count);
+                foreach (var frame in batch)
+                {
                     frame.MarkWritten();
-                    if (!deadline.TryReset())
-                    {
-                        return;
-                    }
+                }
+
+                if (!deadline.TryReset())
+                {
+                    return;
                 }
             }
         }
@@ -127,22 +144,26 @@ public sealed partial class NymConnection
         }
     }
 
-    private static async Task WriteFrameAsync(ClientWebSocket socket, ClientRequest request, byte[] buffer, CancellationToken session)
+    /// <remarks>
+    /// The frames land in the batch, or go straight to the socket when they do not fit. The deadline
+    /// also covers the wait for a keep-alive ping the websocket is writing to a stalled nym-client.
+    /// </remarks>
+    private static async Task WriteFrameAsync(ClientWebSocket socket, ClientRequest request, byte[] buffer, CancellationToken deadline)
     {
         var payload = RequestCodec.GetPayload(request);
         var header = RequestCodec.EncodeHeader(request, buffer);
         if (header + payload.Length <= buffer.Length)
         {
             payload.Span.CopyTo(buffer.AsSpan(header));
-            await socket.SendAsync(buffer.AsMemory(0, header + payload.Length), WebSocketMessageType.Binary, endOfMessage: true, session);
+            await socket.SendAsync(buffer.AsMemory(0, header + payload.Length), WebSocketMessageType.Binary, endOfMessage: true, deadline);
             return;
         }
 
-        await socket.SendAsync(buffer.AsMemory(0, header), WebSocketMessageType.Binary, endOfMessage: false, session);
+        await socket.SendAsync(buffer.AsMemory(0, header), WebSocketMessageType.Binary, endOfMessage: false, deadline);
         for (var offset = 0; offset < payload.Length; offset += MaxFrameBytes)
         {
             var chunk = payload.Slice(offset, Math.Min(MaxFrameBytes, payload.Length - offset));
-            await socket.SendAsync(chunk, WebSocketMessageType.Binary, endOfMessage: offset + chunk.Length == payload.Length, session);
+            await socket.SendAsync(chunk, WebSocketMessageType.Binary, endOfMessage: offset + chunk.Length == payload.Length, deadline);
         }
     }
 

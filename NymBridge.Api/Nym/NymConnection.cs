@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -84,9 +85,10 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         while (!stoppingToken.IsCancellationRequested)
         {
             using var socket = CreateSocket();
+            WriteBatchingStream stream;
             try
             {
-                await ConnectAsync(socket, stoppingToken);
+                stream = await ConnectAsync(socket, stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -101,7 +103,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
             }
 
             backoff.Reset();
-            await RunSessionAsync(socket, stoppingToken);
+            await RunSessionAsync(socket, stream, stoppingToken);
             if (!stoppingToken.IsCancellationRequested)
             {
                 await DelayAsync(backoff.Next(), stoppingToken);
@@ -119,15 +121,42 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         return socket;
     }
 
-    private async Task ConnectAsync(ClientWebSocket socket, CancellationToken stoppingToken)
+    /// <returns>The TCP stream under the websocket, through which the writer batches its frames.</returns>
+    private async Task<WriteBatchingStream> ConnectAsync(ClientWebSocket socket, CancellationToken stoppingToken)
     {
         // nym-client takes its single slot at TCP accept and never times out a handshake, so a
         // stuck attempt would block every later one: give up on our side and abort cleanly.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         timeout.CancelAfter(_options.ConnectTimeout);
+        WriteBatchingStream? stream = null;
+
+        // The handler's settings are those ClientWebSocket uses on its own; only the stream is ours.
+        using var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.Zero,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return stream = new WriteBatchingStream(new NetworkStream(tcp, ownsSocket: true));
+                }
+                catch
+                {
+                    tcp.Dispose();
+                    throw;
+                }
+            },
+        };
+        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
         try
         {
-            await socket.ConnectAsync(_options.ClientUrl, timeout.Token);
+            await socket.ConnectAsync(_options.ClientUrl, invoker, timeout.Token);
+            return stream ?? throw new InvalidOperationException("The websocket connected without opening a TCP stream.");
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
@@ -136,7 +165,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         }
     }
 
-    private async Task RunSessionAsync(ClientWebSocket socket, CancellationToken stoppingToken)
+    private async Task RunSessionAsync(ClientWebSocket socket, WriteBatchingStream stream, CancellationToken stoppingToken)
     {
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         lock (_statusLock)
@@ -152,7 +181,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         SignalStatusChange();
         Log.Connected(_logger, _options.ClientUrl);
         var reader = ReadLoopAsync(socket, session.Token);
-        var writer = WriteLoopAsync(socket, session.Token);
+        var writer = WriteLoopAsync(socket, stream, session.Token);
         _ = RefreshSelfAddressAsync(session.Token);
 
         var first = await Task.WhenAny(reader, writer);
