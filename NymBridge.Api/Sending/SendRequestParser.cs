@@ -66,6 +66,12 @@ public sealed class SendRequestParser(IOptions<BridgeOptions> bridge, IOptions<N
         {
             return Fail(Problems.Validation("body", "The body is shorter than its Content-Length."));
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status400BadRequest)
+        {
+            // Kestrel's word for a body that ended before its Content-Length (the client stopped sending)
+            // or a malformed chunked body: the caller's mistake, not an unhandled error.
+            return Fail(Problems.Validation("body", "The body could not be read: it ended before its Content-Length, or its chunked encoding is malformed."));
+        }
 
         if (body is null)
         {

@@ -54,8 +54,9 @@ public sealed class BridgeHost : IAsyncDisposable
         IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null, Action<IWebHostBuilder>? configure = null) =>
         StartAsync(settings, emulatorOptions, configure, kestrel: false);
 
-    public static Task<BridgeHost> StartOnKestrelAsync(IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null) =>
-        StartAsync(settings, emulatorOptions, null, kestrel: true);
+    public static Task<BridgeHost> StartOnKestrelAsync(
+        IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null, Action<IWebHostBuilder>? configure = null) =>
+        StartAsync(settings, emulatorOptions, configure, kestrel: true);
 
     private static async Task<BridgeHost> StartAsync(
         IDictionary<string, string?>? settings, EmulatorOptions? emulatorOptions, Action<IWebHostBuilder>? configure, bool kestrel)
