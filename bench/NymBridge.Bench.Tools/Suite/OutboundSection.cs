@@ -19,7 +19,7 @@ internal static class OutboundSection
         section.Text("wrk, 2 threads, 64 keep-alive connections. Baseline (A): `bench/NymBridge.Bench.Tools baseline`, a minimal API that reads " +
                      "and deserializes the same JSON body (same shape and strict options) and answers 202 with the same result body, with no " +
                      "websocket. Bridge (B): the Release build of NymBridge.Api, its own process, connected to the emulator in its own process " +
-                     "(discard mode: the recipient is not the emulator's address, nothing is recorded). Runs alternate A, B, A, B. " +
+                     "(discard mode: the recipient is not the emulator's address, nothing is recorded). Each server is first warmed with 15 s of the small-JSON load; then runs alternate A, B, A, B. " +
                      "MB/s counts payload bytes. Server CPU µs/request is the server process's user+system CPU time during the run " +
                      "(/proc/PID/stat) divided by the requests wrk completed: it depends much less on the other load of the shared cores than req/s.");
         await using var emulator = await ctx.StartEmulatorAsync(section, "outbound-emulator");
@@ -32,10 +32,12 @@ internal static class OutboundSection
 
         var scenarios = WriteBodies(ctx);
         var duration = ctx.Seconds(10);
-        // Warm both servers (JIT, tiered compilation, pools) before anything is measured.
+        // Warm both servers (JIT, tiered compilation, pools) before anything is measured. 15 s, not 5: with
+        // wrk on the same two cores a profile still showed the bridge's tiered JIT at about 10% of its CPU
+        // (some 700 methods per 3 s) in the first measured pair after a 5 s warm-up.
         foreach (var (name, url) in new[] { ("warmup-baseline", baselineUrl), ("warmup-bridge", bridge.Url) })
         {
-            await ctx.RunWrkAsync(section, name, new Uri(url, "/send"), scenarios[0].BodyFile, scenarios[0].ContentType, ctx.Seconds(5));
+            await ctx.RunWrkAsync(section, name, new Uri(url, "/send"), scenarios[0].BodyFile, scenarios[0].ContentType, ctx.Seconds(15));
         }
 
         var framesBefore = await Load.BridgeProbe.FramesSentAsync(ctx.Http, bridge.Url, CancellationToken.None);
