@@ -13,6 +13,9 @@ public static class RealtimeConfiguration
             // Sends through the hub carry payloads: at least 1 MiB, plus JSON and Base64 overhead.
             options.MaximumReceiveMessageSize = 2 * 1024 * 1024;
         }).AddJsonProtocol(o => o.PayloadSerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+        // SignalR pings every 15 s in its own protocol (HubOptions.KeepAliveInterval); a websocket-level
+        // ping as well would only give every idle connection a timer of its own.
+        services.Configure<WebSocketOptions>(o => o.KeepAliveInterval = TimeSpan.Zero);
         services.AddSingleton<HubSubscriptions>();
         services.AddSingleton<HubLifetimeManager<MessagesHub>, SubscribingHubLifetimeManager>();
         services.AddSingleton<IStatusContributor, SubscriberStatus>();
