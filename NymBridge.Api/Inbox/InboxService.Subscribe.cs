@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
@@ -94,13 +93,13 @@ public sealed partial class InboxService
         }
         finally
         {
-            ImmutableInterlocked.Update(ref _subscribers, static (all, s) => all.Remove(s), subscriber);
+            _subscribers.TryRemove(subscriber, out _);
         }
     }
 
     private void AddSubscriber(Subscriber subscriber)
     {
-        ImmutableInterlocked.Update(ref _subscribers, static (all, s) => all.Add(s), subscriber);
+        _subscribers.TryAdd(subscriber, 0);
         if (_closed)
         {
             subscriber.Complete();
@@ -126,7 +125,7 @@ public sealed partial class InboxService
 
     private void Publish(IReadOnlyList<InboxEvent> committed)
     {
-        foreach (var subscriber in _subscribers)
+        foreach (var (subscriber, _) in _subscribers)
         {
             subscriber.Offer(committed);
         }
