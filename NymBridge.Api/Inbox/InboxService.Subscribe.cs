@@ -32,12 +32,16 @@ public sealed partial class InboxService
         ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
         var subscriber = new Subscriber();
         AddSubscriber(subscriber);
+        // Cancellation completes the buffer once, so the waits below need no token: a token per wait would
+        // cost every wait an operation object and a registration (per delivery, across every subscriber).
+        using var cancellation = cancellationToken.UnsafeRegister(static s => ((Subscriber)s!).Complete(), subscriber);
         try
         {
             var last = afterSeq;
             var catchingUp = true;
             while (true)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 if (catchingUp)
                 {
                     // Cleared before reading the store: whatever commits after the read is in the buffer,
@@ -85,8 +89,9 @@ public sealed partial class InboxService
                     continue;
                 }
 
-                if (!await subscriber.Reader.WaitToReadAsync(cancellationToken))
+                if (!await subscriber.Reader.WaitToReadAsync(CancellationToken.None))
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     yield break; // the inbox stopped
                 }
             }
