@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
@@ -16,7 +15,7 @@ public class TruncatedBodyTests
     [InlineData("application/octet-stream", "only part of it")]
     public async Task A_client_that_hangs_up_mid_body_is_not_an_error_and_sends_nothing(string contentType, string part)
     {
-        var errors = new ErrorLog();
+        var errors = new CapturingLoggerProvider(LogLevel.Error);
         await using var host = await BridgeHost.StartOnKestrelAsync(
             configure: builder => builder.ConfigureServices(services => services.AddLogging(l => l.AddProvider(errors))));
         using (var tcp = new TcpClient())
@@ -45,33 +44,5 @@ public class TruncatedBodyTests
         Assert.True(health.IsSuccessStatusCode);
         Assert.Empty(host.SentFrames());
         Assert.Empty(errors.Lines);
-    }
-
-    private sealed class ErrorLog : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IReadOnlyCollection<string> Lines => _lines;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                if (IsEnabled(logLevel))
-                {
-                    lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception?.GetType().Name}");
-                }
-            }
-        }
     }
 }
