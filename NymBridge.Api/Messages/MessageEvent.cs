@@ -41,25 +41,9 @@ public sealed record MessageEvent
     public const string ReceivedType = "received";
     public const string ErrorType = "error";
 
-    // Every subscriber of a fan-out (and every long-poll woken by the same commit) shows the same
-    // event: build it once. A slot holds the last event shown for its seq modulo the ring size.
-    private static readonly Shown?[] Recent = new Shown?[4096];
+    private static readonly RecentEventCache<MessageEvent> Recent = new(Create);
 
-    private sealed record Shown(InboxEvent Event, MessageEvent Message);
-
-    public static MessageEvent From(InboxEvent e)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        var slot = (int)(e.Seq & (Recent.Length - 1));
-        if (Volatile.Read(ref Recent[slot]) is { } recent && ReferenceEquals(recent.Event, e))
-        {
-            return recent.Message;
-        }
-
-        var created = Create(e);
-        Volatile.Write(ref Recent[slot], new Shown(e, created));
-        return created;
-    }
+    public static MessageEvent From(InboxEvent e) => Recent.For(e);
 
     private static MessageEvent Create(InboxEvent e)
     {
