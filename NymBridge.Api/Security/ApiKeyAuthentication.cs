@@ -25,11 +25,11 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Registered only when a key is configured (SecurityConfiguration); without one nothing authenticates.
         var configured = bridge.Value.ApiKey;
         if (string.IsNullOrEmpty(configured))
         {
-            // No key configured: the bridge is open (it refuses to start that way on a non-loopback address).
-            return Task.FromResult(Success("anonymous"));
+            return Task.FromResult(AuthenticateResult.NoResult());
         }
 
         var presented = PresentedKey(Request);
@@ -38,7 +38,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        return Task.FromResult(Matches(presented, configured) ? Success("api-key") : AuthenticateResult.Fail("The API key is wrong."));
+        return Task.FromResult(Matches(presented, configured) ? Success() : AuthenticateResult.Fail("The API key is wrong."));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -54,8 +54,8 @@ public sealed class ApiKeyAuthenticationHandler(
             title: "Unauthorized").ExecuteAsync(Context);
     }
 
-    private static AuthenticateResult Success(string name) =>
-        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name)], SchemeName)), SchemeName));
+    private static AuthenticateResult Success() =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, "api-key")], SchemeName)), SchemeName));
 
     private static string? PresentedKey(HttpRequest request)
     {
