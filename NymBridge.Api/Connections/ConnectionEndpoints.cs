@@ -33,7 +33,7 @@ public static class ConnectionEndpoints
         return group;
     }
 
-    private static async Task<Results<Ok<LaneQueueLength>, ProblemHttpResult>> QueueLengthAsync(string id, HttpContext http, INymConnection nym)
+    private static async Task<Results<Ok<LaneQueueLength>, ProblemHttpResult>> QueueLengthAsync([OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)] string id, HttpContext http, INymConnection nym)
     {
         if (!SendRequestParser.TryParseConnectionId(id, out var lane, out var error))
         {
@@ -51,7 +51,7 @@ public static class ConnectionEndpoints
         }
     }
 
-    private static async Task<Results<Accepted, ProblemHttpResult>> CloseAsync(string id, HttpContext http, INymConnection nym)
+    private static async Task<Results<Accepted, ProblemHttpResult>> CloseAsync([OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)] string id, HttpContext http, INymConnection nym)
     {
         if (!SendRequestParser.TryParseConnectionId(id, out var lane, out var error))
         {

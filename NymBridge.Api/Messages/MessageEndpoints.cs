@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using NymBridge.Api.Http;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.OpenApi;
@@ -12,6 +13,12 @@ namespace NymBridge.Api.Messages;
 public static class MessageEndpoints
 {
     public const int MaxWaitSeconds = 60, DefaultWaitSeconds = 30, MaxBatch = 1000, DefaultBatch = 100;
+
+    /// <summary>The SSE <c>retry:</c> hint: soon enough that a dropped stream barely shows, slow enough not to hammer a restarting bridge.</summary>
+    public const int StreamRetryMilliseconds = 2000;
+
+    /// <summary>The names of the SSE control events. Never open, error or message: EventSource fires those for its own connection.</summary>
+    public const string ReadyEvent = "ready", ResetEvent = "reset", TruncatedEvent = "truncated";
 
     public static IServiceCollection AddMessages(this IServiceCollection services) => services.AddSingleton<MessagePageJson>();
 
@@ -42,10 +49,14 @@ public static class MessageEndpoints
         group.MapGet("/stream", Stream)
             .WithName("StreamMessages")
             .WithSummary("Inbound messages as Server-Sent Events")
-            .WithDescription("text/event-stream: each event has id = seq and event = received or error, data = the event JSON. " +
-                             "Resumes after the Last-Event-ID header (or the after query parameter); without either it starts with new events. " +
-                             "The stream starts with an 'open' event ({epoch, cursor}); with an epoch that is not the store's, a 'reset' event instead, " +
-                             "and replay from the oldest retained event. When events after the cursor were evicted, a 'truncated' event precedes the next one.")
+            .WithDescription("text/event-stream. Every inbound event is a default (unnamed) event, so EventSource's onmessage gets them all: " +
+                             "id = seq, data = the event JSON exactly as GET /messages returns it, whose type says received or error. " +
+                             "Resumes after the Last-Event-ID header (the browser sends it when it reconnects) or the after query parameter; " +
+                             "without either it starts with new events. Control events are named and carry no id, so they never move the resume point: " +
+                             "the stream starts with 'ready' ({epoch, cursor, detail}); with an epoch that is not the store's, 'reset' instead, and replay " +
+                             "from the oldest retained event; when events after the cursor were evicted, 'truncated' precedes the next one. " +
+                             "A retry hint of " + StreamRetryMilliseconds + " ms tells the browser how soon to reconnect. " +
+                             "No event is named open, error or message: those are EventSource's own.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesValidationProblem();
 
@@ -53,7 +64,11 @@ public static class MessageEndpoints
     }
 
     private static async Task<IResult> ReadAsync(
-        HttpContext http, InboxService inbox, MessagePageJson pages, string? wait, string? max, string? after, string? epoch)
+        HttpContext http, InboxService inbox, MessagePageJson pages,
+        [OpenApiInteger("0", "60")] string? wait,
+        [OpenApiInteger("1", "1000")] string? max,
+        [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? after,
+        string? epoch)
     {
         var errors = new Dictionary<string, string[]>();
         var waitSeconds = ParseInt(wait, "wait", 0, MaxWaitSeconds, DefaultWaitSeconds, errors);
@@ -75,7 +90,8 @@ public static class MessageEndpoints
         }
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PayloadAsync(string seq, InboxService inbox, CancellationToken cancellationToken)
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PayloadAsync(
+        [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string seq, InboxService inbox, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var number = ParseSeq(seq, "seq", errors);
@@ -98,10 +114,12 @@ public static class MessageEndpoints
     }
 
     private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(
-        HttpContext http, InboxService inbox, string? after, string? epoch)
+        HttpContext http, InboxService inbox,
+        [FromHeader(Name = "Last-Event-ID"), OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? lastEventId,
+        [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? after,
+        string? epoch)
     {
         var errors = new Dictionary<string, string[]>();
-        var lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault();
         var start = ParseSeq(lastEventId ?? after, lastEventId is null ? "after" : "Last-Event-ID", errors);
         if (errors.Count > 0)
         {
@@ -117,13 +135,13 @@ public static class MessageEndpoints
         var after = start ?? inbox.GetStatus().Store.LastSeq;
         if (epoch is not null && !string.Equals(epoch, inbox.Epoch, StringComparison.Ordinal))
         {
-            yield return new SseItem<object>(new StreamNotice(inbox.Epoch, after, "The epoch is not this store's: starting from the oldest retained event."), "reset");
+            yield return Control(new StreamNotice(inbox.Epoch, after, "The epoch is not this store's: starting from the oldest retained event."), ResetEvent);
             after = 0;
         }
         else
         {
             // Sent at once, so the client sees the stream open (and learns the epoch) before any message arrives.
-            yield return new SseItem<object>(new StreamNotice(inbox.Epoch, after, "Streaming events after this cursor."), "open");
+            yield return Control(new StreamNotice(inbox.Epoch, after, "Streaming events after this cursor."), ReadyEvent);
         }
 
         var expected = after + 1;
@@ -132,14 +150,21 @@ public static class MessageEndpoints
             if (e.Seq != expected)
             {
                 // Seqs are consecutive: a jump means retention evicted what lay between.
-                yield return new SseItem<object>(new StreamNotice(inbox.Epoch, expected - 1, $"Events {expected} to {e.Seq - 1} were evicted before they could be sent."), "truncated");
+                yield return Control(new StreamNotice(inbox.Epoch, expected - 1, $"Events {expected} to {e.Seq - 1} were evicted before they could be sent."), TruncatedEvent);
             }
 
             expected = e.Seq + 1;
-            var message = MessageEvent.From(e);
-            yield return new SseItem<object>(message, message.Type) { EventId = e.Seq.ToString(CultureInfo.InvariantCulture) };
+            // No event type: a default event, which EventSource hands to onmessage; the JSON's type says received or error.
+            yield return new SseItem<object>(MessageEvent.From(e)) { EventId = e.Seq.ToString(CultureInfo.InvariantCulture) };
         }
     }
+
+    /// <summary>
+    /// A named event without an id, so a reconnecting browser's Last-Event-ID stays the last message's seq.
+    /// Each carries the retry hint: the first event a client sees is always a control event.
+    /// </summary>
+    private static SseItem<object> Control(StreamNotice notice, string name) =>
+        new(notice, name) { ReconnectionInterval = TimeSpan.FromMilliseconds(StreamRetryMilliseconds) };
 
     private static int ParseInt(string? text, string name, int min, int max, int fallback, Dictionary<string, string[]> errors)
     {

@@ -13,7 +13,7 @@ public static class EndpointOpenApiExtensions
         var queryFields = example switch
         {
             SendBody => new[] { Recipient(), ConnectionId() },
-            SendAnonymousBody => [Recipient(), new QueryField("replySurbs", "Reply SURBs to attach (default 20).", "integer", false), ConnectionId()],
+            SendAnonymousBody => [Recipient(), new QueryField("replySurbs", "Reply SURBs to attach (default 20, at most Nym:MaxReplySurbs).", "integer", false, "0", QueryField.MaxReplySurbs), ConnectionId()],
             _ => [new QueryField("senderTag", "The sender tag of the received message.", "string", true), ConnectionId()],
         };
 
@@ -31,6 +31,6 @@ public static class EndpointOpenApiExtensions
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         static QueryField Recipient() => new("recipient", "The recipient's Nym address.", "string", true);
-        static QueryField ConnectionId() => new("connectionId", "Optional lane, 1 to 2^64-1.", "integer", false);
+        static QueryField ConnectionId() => new("connectionId", "Optional lane, 1 to 2^64-1.", "integer", false, "1", OpenApiIntegerAttribute.UInt64Max);
     }
 }

@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Globalization;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using NymBridge.Api.Nym;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace NymBridge.Api.OpenApi;
@@ -9,7 +12,7 @@ namespace NymBridge.Api.OpenApi;
 /// Puts the endpoint metadata of <see cref="EndpointOpenApiExtensions"/> into the document: request
 /// and response examples, and the application/octet-stream form of the send endpoints.
 /// </summary>
-internal sealed class ExamplesOperationFilter : IOperationFilter
+internal sealed class ExamplesOperationFilter(IOptions<NymOptions> nym) : IOperationFilter
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -64,7 +67,9 @@ internal sealed class ExamplesOperationFilter : IOperationFilter
                     In = ParameterLocation.Query,
                     Required = false,
                     Description = field.Description + (field.Required ? " Required with application/octet-stream." : "") + " Only with application/octet-stream; in JSON it is a body field.",
-                    Schema = new OpenApiSchema { Type = field.Type == "integer" ? JsonSchemaType.Integer : JsonSchemaType.String },
+                    Schema = field is { Type: "integer", Minimum: { } minimum, Maximum: { } maximum }
+                        ? OpenApiIntegerAttribute.Schema(minimum, maximum == QueryField.MaxReplySurbs ? nym.Value.MaxReplySurbs.ToString(CultureInfo.InvariantCulture) : maximum)
+                        : new OpenApiSchema { Type = field.Type == "integer" ? JsonSchemaType.Integer : JsonSchemaType.String },
                 });
             }
         }

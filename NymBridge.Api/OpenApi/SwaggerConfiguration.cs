@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
+using NymBridge.Api.Http;
+using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace NymBridge.Api.OpenApi;
 
@@ -19,19 +22,30 @@ public static class SwaggerConfiguration
                               "(JSON, or raw bytes as application/octet-stream); read this client's address with GET /self-address. " +
                               "Every error is application/problem+json with a detail that says what to fix.",
             });
+            // Relative first: Swagger UI's "Try it out" and generated clients then talk to the bridge that served the
+            // document, wherever it listens; the default listen address for tools that need an absolute URL.
+            options.AddServer(new OpenApiServer { Url = "/", Description = "The bridge that serves this document." });
+            options.AddServer(new OpenApiServer { Url = HttpConfiguration.DefaultUrl, Description = "The default listen address (--urls changes it)." });
             options.OperationFilter<ExamplesOperationFilter>();
+            options.OperationFilter<ResponseContentOperationFilter>();
+            options.OperationFilter<IntegerParametersOperationFilter>();
+            options.OperationFilter<AccessOperationFilter>();
+            options.SchemaFilter<IntegerPropertiesSchemaFilter>();
+            options.DocumentFilter<TagDescriptionsDocumentFilter>();
             options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "NymBridge.Api.xml"));
 
-            // The Authorize button: needed only when Bridge:ApiKey is set.
-            options.AddSecurityDefinition("apiKey", new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.ApiKey,
-                In = ParameterLocation.Header,
-                Name = "X-Api-Key",
-                Description = "The bridge's Bridge:ApiKey, when one is configured (Authorization: Bearer <key> works too).",
-            });
-            options.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", document)] = [] });
+            // int64 cannot hold every ulong (lanes, connection ids): an integer with its real range, no format.
+            options.MapType<ulong>(() => OpenApiIntegerAttribute.Schema("0", OpenApiIntegerAttribute.UInt64Max));
             options.SupportNonNullableReferenceTypes();
+        });
+
+        // The Authorize button and the schemes the operations' requirements name: only when a key is configured.
+        services.AddOptions<SwaggerGenOptions>().Configure<IOptions<BridgeOptions>>((options, bridge) =>
+        {
+            if (!string.IsNullOrEmpty(bridge.Value.ApiKey))
+            {
+                AccessOperationFilter.AddSchemes(options);
+            }
         });
         return services;
     }

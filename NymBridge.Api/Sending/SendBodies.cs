@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using NymBridge.Api.OpenApi;
 
 namespace NymBridge.Api.Sending;
 
@@ -17,6 +18,7 @@ public sealed record SendBody
     public string? MessageBase64 { get; init; }
 
     /// <summary>Optional nym-client lane (1 to 2^64-1); when given, the answer includes that lane's queue length.</summary>
+    [OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)]
     public ulong? ConnectionId { get; init; }
 }
 
@@ -31,6 +33,7 @@ public sealed record SendAnonymousBody
     [DefaultValue(20)]
     public long? ReplySurbs { get; init; }
 
+    [OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)]
     public ulong? ConnectionId { get; init; }
 }
 
@@ -42,6 +45,7 @@ public sealed record ReplyBody
 
     public JsonElement? Message { get; init; }
     public string? MessageBase64 { get; init; }
+    [OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)]
     public ulong? ConnectionId { get; init; }
 }
 

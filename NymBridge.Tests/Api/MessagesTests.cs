@@ -155,7 +155,9 @@ public class MessagesTests
         using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-        Assert.Equal("open", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
+        var ready = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        Assert.Equal(("", "ready", 90L), (ready.Id, ready.Event, ready.Data.GetProperty("cursor").GetInt64()));
+        Assert.Equal(2000, reader.Retry);
 
         var backlog = new List<(string Id, string Event, JsonElement Data)>();
         for (var i = 0; i < 10; i++)
@@ -167,7 +169,10 @@ public class MessagesTests
         var live = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
 
         Assert.Equal(Enumerable.Range(91, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), backlog.Select(b => b.Id));
-        Assert.All(backlog, b => Assert.Equal(b.Data.GetProperty("type").GetString(), b.Event));
+        // Default events, errors included: EventSource's onmessage gets them all, and the JSON says which is which.
+        Assert.All(backlog, b => Assert.Equal("message", b.Event));
+        Assert.All(backlog, b => Assert.Equal(b.Id, b.Data.GetProperty("seq").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(["error", "received"], backlog.Select(b => b.Data.GetProperty("type").GetString()).Distinct().Order());
         Assert.Equal("101", live.Id);
         Assert.Equal("live", live.Data.GetProperty("message").GetString());
     }
@@ -181,12 +186,31 @@ public class MessagesTests
 
         using var response = await host.Client.GetAsync("/messages/stream?after=2", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-        Assert.Equal("open", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
+        Assert.Equal("ready", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
         var first = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
         var second = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
 
-        Assert.Equal("truncated", first.Event);
-        Assert.Equal("8", second.Id);
+        Assert.Equal(("truncated", ""), (first.Event, first.Id));
+        Assert.Equal(2, first.Data.GetProperty("cursor").GetInt64());
+        Assert.Equal(("message", "8"), (second.Event, second.Id));
+    }
+
+    [Fact]
+    public async Task Sse_with_a_foreign_epoch_says_reset_and_replays_from_the_oldest_event()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        await InjectMixAsync(host, 3);
+        await WaitForCommittedAsync(host, 3);
+
+        using var response = await host.Client.GetAsync("/messages/stream?after=2&epoch=not-this-store", HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+        var reset = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        var first = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+
+        Assert.Equal(("reset", ""), (reset.Event, reset.Id));
+        Assert.Equal(host.Inbox.Epoch, reset.Data.GetProperty("epoch").GetString());
+        Assert.Equal(2000, reader.Retry);
+        Assert.Equal(("message", "1"), (first.Event, first.Id));
     }
 
     internal sealed record Injected(byte[] Payload, SenderTag? Tag, bool IsError, ErrorKind Kind = ErrorKind.Other);
