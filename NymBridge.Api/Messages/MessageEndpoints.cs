@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NymBridge.Api.Http;
 using NymBridge.Api.Inbox;
+using NymBridge.Api.Metrics;
 using NymBridge.Api.OpenApi;
 
 namespace NymBridge.Api.Messages;
@@ -53,7 +54,7 @@ public static class MessageEndpoints
     }
 
     private static async Task<IResult> ReadAsync(
-        HttpContext http, InboxService inbox, MessagePageJson pages, string? wait, string? max, string? after, string? epoch)
+        HttpContext http, InboxService inbox, MessagePageJson pages, BridgeMetrics metrics, string? wait, string? max, string? after, string? epoch)
     {
         var errors = new Dictionary<string, string[]>();
         var waitSeconds = ParseInt(wait, "wait", 0, MaxWaitSeconds, DefaultWaitSeconds, errors);
@@ -64,6 +65,7 @@ public static class MessageEndpoints
             return Problems.Validation(errors);
         }
 
+        using var subscriber = metrics.LongPoll();
         try
         {
             return pages.Result(await inbox.ReadAsync(cursor, epoch, batch, TimeSpan.FromSeconds(waitSeconds), http.RequestAborted));
@@ -98,7 +100,7 @@ public static class MessageEndpoints
     }
 
     private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(
-        HttpContext http, InboxService inbox, string? after, string? epoch)
+        HttpContext http, InboxService inbox, BridgeMetrics metrics, string? after, string? epoch)
     {
         var errors = new Dictionary<string, string[]>();
         var lastEventId = http.Request.Headers["Last-Event-ID"].FirstOrDefault();
@@ -108,12 +110,14 @@ public static class MessageEndpoints
             return Problems.Validation(errors);
         }
 
-        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, start, epoch, http.RequestAborted));
+        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, metrics, start, epoch, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<object>> StreamEventsAsync(
-        InboxService inbox, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
+        InboxService inbox, BridgeMetrics metrics, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Counted while the stream is written: disposing the enumerator (the client left) ends it.
+        using var subscriber = metrics.SseStream();
         var after = start ?? inbox.GetStatus().Store.LastSeq;
         if (epoch is not null && !string.Equals(epoch, inbox.Epoch, StringComparison.Ordinal))
         {
