@@ -4,6 +4,10 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NymBridge.Api.Sending;
@@ -29,7 +33,7 @@ public class MetricsTests
         var tag = (await ReadAsync(host, after: 0)).Select(m => m.GetProperty("senderTag").GetString()).Single(t => t is not null)!;
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/reply", new { senderTag = tag, message = payloads[2] })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await host.PostJsonAsync("/send", new { recipient = self + "x", message = payloads[0] })).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await host.PostJsonAsync("/reply", new { senderTag = tag + "x", message = payloads[2] })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await host.PostJsonAsync("/reply", new { senderTag = "0OIl-not-base58", message = payloads[2] })).StatusCode);
 
         // The hub counts like REST.
         var hub = await ConnectHubAsync(host);
@@ -176,6 +180,50 @@ public class MetricsTests
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send", new { recipient = host.Emulator.Address.ToString(), message = "hi" })).StatusCode);
         var document = await host.Client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative));
         Assert.DoesNotContain("\"/metrics\"", document, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_OTEL_EXPORTER_OTLP_ENDPOINT_set_the_metrics_are_pushed_over_otlp_as_well()
+    {
+        var bodies = Channel.CreateUnbounded<byte[]>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        await using var collector = builder.Build();
+        collector.MapPost("/v1/metrics", async (HttpRequest request) =>
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer);
+            bodies.Writer.TryWrite(buffer.ToArray());
+            return Results.Ok();
+        });
+        await collector.StartAsync().WaitAsync(BridgeHost.Timeout);
+        var endpoint = collector.Urls.First();
+
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "100",
+        });
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send", new { recipient = host.Emulator.Address.ToString(), message = "otlp" })).StatusCode);
+
+        // The protobuf carries instrument names as plain UTF-8.
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var body = await bodies.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+            var text = Encoding.UTF8.GetString(body);
+            if (text.Contains("nymbridge.sends", StringComparison.Ordinal) && text.Contains("http.server.request.duration", StringComparison.Ordinal))
+            {
+                Assert.DoesNotContain(host.Emulator.Address.ToString(), text, StringComparison.Ordinal);
+                break;
+            }
+
+            Assert.True(clock.Elapsed < BridgeHost.Timeout, "no OTLP export carried the bridge's metrics");
+        }
+
+        // /metrics is still served beside it.
+        Assert.Equal(1, (await PrometheusScrape.GetAsync(host.Client)).Value("nymbridge_sends_total", ("kind", "send"), ("outcome", "accepted")));
     }
 
     private static async Task<HubConnection> ConnectHubAsync(BridgeHost host)
