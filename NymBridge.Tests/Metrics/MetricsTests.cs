@@ -98,6 +98,7 @@ public class MetricsTests
 
             Assert.Equal("histogram", scrape.TypeOf("http_server_request_duration_seconds"));
             Assert.True(scrape.Has("http_server_request_duration_seconds_count"));
+            Assert.Equal(1, scrape.Value("signalr_server_active_connections"));
             Assert.True(scrape.Has("dotnet_gc_collections_total") || scrape.Has("dotnet_process_cpu_time_seconds_total"), "the runtime's meter is missing");
 
             string[] secrets = [self, .. self.Split('.', '@'), tag, .. payloads, errorText];
