@@ -25,6 +25,8 @@ public sealed class BridgeOptions
 
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    public MetricsOptions Metrics { get; set; } = new();
+
     public sealed class CorsOptions
     {
         /// <summary>Browser origins allowed besides the bridge's own.</summary>
@@ -36,5 +38,11 @@ public sealed class BridgeOptions
         /// <summary>Requests per second per client address; unset or 0 = no limit.</summary>
         [Range(0, 1_000_000)]
         public int? PermitsPerSecond { get; set; }
+    }
+
+    public sealed class MetricsOptions
+    {
+        /// <summary>Serve <c>GET /metrics</c> (and export OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set); false registers no meter listener at all.</summary>
+        public bool Enabled { get; set; } = true;
     }
 }

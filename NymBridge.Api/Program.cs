@@ -2,6 +2,7 @@ using NymBridge.Api.Connections;
 using NymBridge.Api.Http;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Messages;
+using NymBridge.Api.Metrics;
 using NymBridge.Api.Nym;
 using NymBridge.Api.OpenApi;
 using NymBridge.Api.Realtime;
@@ -27,6 +28,7 @@ builder.Services
     .AddRealtime()
     .AddBridgeHealthChecks()
     .AddBridgeSwagger()
+    .AddBridgeMetrics(builder.Configuration)
     .AddHostedService<StartupBanner>();
 
 var app = builder.Build();
@@ -42,6 +44,7 @@ app.MapMessages();
 app.MapRealtime();
 app.MapStatus();
 app.MapHealth();
+app.MapMetrics();
 
 app.Run();
 

@@ -45,6 +45,8 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     private volatile bool _closed;
     private long _accepted;
     private long _committed;
+    private long _committedReceived;
+    private long _committedErrors;
     private long _subscriberCatchUps;
     private long _storeFailures;
     private volatile StoreError? _lastStoreError;
@@ -93,6 +95,12 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
         Interlocked.Read(ref _storeFailures),
         _lastStoreError?.Error,
         _lastStoreError?.At);
+
+    /// <summary>Received events stored since start (read by the metrics).</summary>
+    public long CommittedReceived => Interlocked.Read(ref _committedReceived);
+
+    /// <summary>Error events stored since start (read by the metrics).</summary>
+    public long CommittedErrors => Interlocked.Read(ref _committedErrors);
 
     /// <summary>Opens the store (recovering seq, cursor and epoch) and starts the batch loop.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -196,6 +204,19 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     private void OnCommitted(IReadOnlyList<InboxEvent> committed)
     {
         Interlocked.Add(ref _committed, committed.Count);
+        // Counted per batch here, off the reader's path; two totals rather than one derived from the other,
+        // so that each stays monotonic for whoever reads them between the two adds.
+        var errors = 0;
+        foreach (var e in committed)
+        {
+            if (e.Type == InboxEventType.Error)
+            {
+                errors++;
+            }
+        }
+
+        Interlocked.Add(ref _committedReceived, committed.Count - errors);
+        Interlocked.Add(ref _committedErrors, errors);
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             long bytes = 0;

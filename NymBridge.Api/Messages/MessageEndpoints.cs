@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using NymBridge.Api.Http;
 using NymBridge.Api.Inbox;
+using NymBridge.Api.Metrics;
 using NymBridge.Api.OpenApi;
 
 namespace NymBridge.Api.Messages;
@@ -64,7 +65,7 @@ public static class MessageEndpoints
     }
 
     private static async Task<IResult> ReadAsync(
-        HttpContext http, InboxService inbox, MessagePageJson pages,
+        HttpContext http, InboxService inbox, MessagePageJson pages, BridgeMetrics metrics,
         [OpenApiInteger("0", "60")] string? wait,
         [OpenApiInteger("1", "1000")] string? max,
         [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? after,
@@ -79,6 +80,7 @@ public static class MessageEndpoints
             return Problems.Validation(errors);
         }
 
+        using var subscriber = metrics.LongPoll();
         try
         {
             return pages.Result(await inbox.ReadAsync(cursor, epoch, batch, TimeSpan.FromSeconds(waitSeconds), http.RequestAborted));
@@ -114,7 +116,7 @@ public static class MessageEndpoints
     }
 
     private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(
-        HttpContext http, InboxService inbox,
+        HttpContext http, InboxService inbox, BridgeMetrics metrics,
         [FromHeader(Name = "Last-Event-ID"), OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? lastEventId,
         [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? after,
         string? epoch)
@@ -126,12 +128,14 @@ public static class MessageEndpoints
             return Problems.Validation(errors);
         }
 
-        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, start, epoch, http.RequestAborted));
+        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, metrics, start, epoch, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<object>> StreamEventsAsync(
-        InboxService inbox, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
+        InboxService inbox, BridgeMetrics metrics, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // Counted while the stream is written: disposing the enumerator (the client left) ends it.
+        using var subscriber = metrics.SseStream();
         var after = start ?? inbox.GetStatus().Store.LastSeq;
         if (epoch is not null && !string.Equals(epoch, inbox.Epoch, StringComparison.Ordinal))
         {

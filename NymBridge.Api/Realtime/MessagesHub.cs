@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Messages;
+using NymBridge.Api.Metrics;
 using NymBridge.Api.Nym;
 using NymBridge.Api.Sending;
 
@@ -12,7 +13,7 @@ namespace NymBridge.Api.Realtime;
 /// <c>Reply</c> (same fields, validation and result as REST) and <c>Replay(after)</c>.
 /// </summary>
 public sealed class MessagesHub(
-    SendRequestParser parser, INymConnection nym, InboxService inbox) : Hub
+    SendRequestParser parser, INymConnection nym, InboxService inbox, BridgeMetrics metrics) : Hub
 {
     public const string Path = "/hubs/messages";
 
@@ -23,11 +24,11 @@ public sealed class MessagesHub(
         await base.OnConnectedAsync();
     }
 
-    public Task<SendResult> Send(SendBody body) => DispatchAsync(parser.Validate(body));
+    public Task<SendResult> Send(SendBody body) => DispatchAsync(SendKind.Send, parser.Validate(body));
 
-    public Task<SendResult> SendAnonymous(SendAnonymousBody body) => DispatchAsync(parser.Validate(body));
+    public Task<SendResult> SendAnonymous(SendAnonymousBody body) => DispatchAsync(SendKind.SendAnonymous, parser.Validate(body));
 
-    public Task<SendResult> Reply(ReplyBody body) => DispatchAsync(parser.Validate(body));
+    public Task<SendResult> Reply(ReplyBody body) => DispatchAsync(SendKind.Reply, parser.Validate(body));
 
     /// <summary>
     /// Pushes every retained event with seq &gt; <paramref name="after"/> to the caller (as <c>received</c> /
@@ -63,19 +64,23 @@ public sealed class MessagesHub(
         }
     }
 
-    private async Task<SendResult> DispatchAsync(SendParse parsed)
+    private async Task<SendResult> DispatchAsync(SendKind kind, SendParse parsed)
     {
         if (parsed.Problem is { } problem)
         {
+            metrics.SendRejected(kind);
             throw new HubException(problem.ProblemDetails.Detail);
         }
 
         try
         {
-            return await nym.DispatchAsync(parsed.Request!, Context.ConnectionAborted);
+            var result = await nym.DispatchAsync(parsed.Request!, Context.ConnectionAborted);
+            metrics.SendAccepted(kind, result.Bytes);
+            return result;
         }
         catch (NymUnavailableException e)
         {
+            metrics.SendUnavailable(kind);
             throw new HubException(e.Message);
         }
     }
