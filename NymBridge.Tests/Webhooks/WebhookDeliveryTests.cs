@@ -86,7 +86,7 @@ public class WebhookDeliveryTests
             await bridge.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"m{i}"));
         }
 
-        var refused = await bridge.WaitForAttemptsAsync(3);
+        var refused = await bridge.WaitForAttemptsAsync(a => a.Select(x => x.GetProperty("seq").GetInt64()).Distinct().Count() == 3);
         await using var receiver = await WebhookReceiver.StartAsync((_, _) => Task.CompletedTask, port);
         var received = await receiver.WaitForCountAsync(3);
         var state = await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 3);

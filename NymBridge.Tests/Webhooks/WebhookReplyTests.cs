@@ -184,4 +184,31 @@ public class WebhookReplyTests
         Assert.Equal(receiver.Received[0].Id, receiver.Received[1].Id);
         Assert.Equal(0, done.GetProperty("pending").GetInt64());
     }
+    [Fact]
+    public async Task A_reply_that_meets_a_disconnected_nym_client_is_written_once_it_reconnects()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var receiver = await WebhookReceiver.StartAsync(async (_, http) =>
+        {
+            await release.Task;
+            http.Response.ContentType = "text/plain";
+            await http.Response.WriteAsync("after the outage");
+        });
+        await using var bridge = await StartBridgeAsync(receiver.Url);
+
+        await bridge.Emulator.InjectReceivedAsync("hi"u8.ToArray(), Tag(8));
+        await receiver.WaitForCountAsync(1);
+        bridge.Emulator.RefuseConnections(true);
+        await bridge.Emulator.DropConnectionAsync();
+        await bridge.Emulator.WaitForDisconnectAsync(Wait);
+        release.SetResult();
+        await Task.Delay(300); // the reply meets the outage
+        var during = bridge.Replies().Count;
+        bridge.Emulator.RefuseConnections(false);
+        var attempts = await bridge.WaitForAttemptsAsync(1);
+
+        Assert.Equal(0, during);
+        Assert.Equal("sent", attempts[0].GetProperty("reply").GetString());
+        Assert.Equal("after the outage", Encoding.UTF8.GetString(Assert.Single(bridge.Replies()).Message.Span));
+    }
 }

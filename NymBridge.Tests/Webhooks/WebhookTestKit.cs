@@ -45,18 +45,21 @@ internal static class WebhookTestKit
         [.. (await bridge.Client.GetFromJsonAsync<JsonElement>($"/webhooks/{name}/attempts?max=1000").WaitAsync(Wait)).EnumerateArray()];
 
     /// <summary>Waits until the attempt log holds at least <paramref name="count"/> attempts (the outcome is committed).</summary>
-    public static async Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, int count)
+    public static Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, int count) =>
+        bridge.WaitForAttemptsAsync(a => a.Length >= count);
+
+    public static async Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, Func<JsonElement[], bool> condition)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             var attempts = await bridge.AttemptsAsync();
-            if (attempts.Length >= count)
+            if (condition(attempts))
             {
                 return attempts;
             }
 
-            Assert.True(clock.Elapsed < Wait, $"{attempts.Length} attempts logged within {Wait}, waiting for {count}");
+            Assert.True(clock.Elapsed < Wait, $"{attempts.Length} attempts logged within {Wait}, not what the test waits for");
             await Task.Delay(10);
         }
     }
