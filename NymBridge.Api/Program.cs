@@ -9,6 +9,7 @@ using NymBridge.Api.Realtime;
 using NymBridge.Api.Security;
 using NymBridge.Api.Sending;
 using NymBridge.Api.Status;
+using NymBridge.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(HttpConfiguration.ExpandShortcuts(args));
 builder.UseDefaultListenAddress();
@@ -25,6 +26,7 @@ builder.Services
     .AddMessages()
     .AddNymConnection()
     .AddSending()
+    .AddWebhooks(builder.Configuration)
     .AddRealtime()
     .AddBridgeHealthChecks()
     .AddBridgeSwagger()
@@ -43,6 +45,7 @@ app.MapConnections();
 app.MapMessages();
 app.MapRealtime();
 app.MapStatus();
+app.MapWebhooks();
 app.MapHealth();
 app.MapMetrics();
 
