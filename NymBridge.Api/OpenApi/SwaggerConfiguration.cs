@@ -20,7 +20,7 @@ public static class SwaggerConfiguration
                               "Every error is application/problem+json with a detail that says what to fix.",
             });
             options.OperationFilter<ExamplesOperationFilter>();
-            options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "NymBridge.Api.xml"));
+            options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, $"{typeof(SwaggerConfiguration).Assembly.GetName().Name}.xml"));
 
             // The Authorize button: needed only when Bridge:ApiKey is set.
             options.AddSecurityDefinition("apiKey", new OpenApiSecurityScheme
