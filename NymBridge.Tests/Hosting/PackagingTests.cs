@@ -99,7 +99,7 @@ public sealed class PackagingTests(PublishedApp published) : IClassFixture<Publi
             <configuration><packageSources><clear /><add key="packed" value="{packages}" /></packageSources></configuration>
             """);
 
-        var pack = await published.Sdk(["pack", PublishedApp.ProjectPath, "-c", "Release", "--no-build", "-o", packages]);
+        var pack = await published.Sdk(["pack", PublishedApp.ProjectPath, "-c", PublishedApp.Configuration, "--no-build", "-o", packages]);
         Assert.True(pack.ExitCode == 0, $"dotnet pack failed:\n{pack.Output}");
         Assert.True(File.Exists(Path.Combine(packages, "NymBridge.0.2.0.nupkg")), pack.Output);
         var install = await BridgeProcess.RunAsync(

@@ -3,8 +3,9 @@ using NymBridge.Tests.Api;
 namespace NymBridge.Tests.Hosting;
 
 /// <summary>
-/// One <c>dotnet publish -c Release</c> of the program into a temporary folder, shared by the tests of
-/// a class: publishing is the slow part (a Release build), so it happens once.
+/// One <c>dotnet publish</c> of the program into a temporary folder, shared by the tests of a class.
+/// It publishes the build the tests run against (same configuration, <c>--no-build</c>): the artifact a
+/// user gets, without a second build of the solution inside the test run.
 /// </summary>
 public sealed class PublishedApp : IAsyncLifetime
 {
@@ -17,11 +18,14 @@ public sealed class PublishedApp : IAsyncLifetime
 
     public string Dll => Path.Combine(Directory, BridgeProcess.ApiAssemblyFileName);
 
+    /// <summary>The configuration the tests were built in (Debug or Release), read from their own output folder.</summary>
+    public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+
     public static string ProjectPath => Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "NymBridge.Api", "NymBridge.Api.csproj");
 
     public async Task InitializeAsync()
     {
-        var (exitCode, output) = await Sdk(["publish", ProjectPath, "-c", "Release", "-o", Directory]);
+        var (exitCode, output) = await Sdk(["publish", ProjectPath, "-c", Configuration, "--no-build", "-o", Directory]);
         Assert.True(exitCode == 0, $"dotnet publish failed:\n{output}");
     }
 
