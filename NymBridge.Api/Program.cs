@@ -1,4 +1,5 @@
 using NymBridge.Api.Connections;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Http;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Messages;
@@ -11,7 +12,18 @@ using NymBridge.Api.Sending;
 using NymBridge.Api.Status;
 using NymBridge.Api.Webhooks;
 
-var builder = WebApplication.CreateBuilder(HttpConfiguration.ExpandShortcuts(args));
+if (CommandLine.TryAnswer(args, Console.Out))
+{
+    return;
+}
+
+// The app's own folder, not the working directory, is the content root: appsettings.json, wwwroot and
+// the Swagger comments beside the program are found wherever it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = HttpConfiguration.ExpandShortcuts(args),
+    ContentRootPath = AppContext.BaseDirectory,
+});
 builder.UseDefaultListenAddress();
 builder.RequireKeyForRemoteListening();
 builder.Logging.AddPrivacyFilters();
@@ -20,6 +32,7 @@ builder.AddNymEmulatorIfEnabled();
 // The inbox before the connection: hosted services stop in reverse order, so the reader stops
 // before the inbox flushes and closes its store.
 builder.Services
+    .AddDataDirectory(builder.Configuration)
     .AddBridgeHttp()
     .AddBridgeSecurity(builder.Configuration)
     .AddInbox(builder.Configuration)

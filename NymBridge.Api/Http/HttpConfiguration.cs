@@ -35,11 +35,14 @@ public static class HttpConfiguration
         return [.. expanded];
     }
 
-    /// <summary>Loopback on 5977 unless --urls, ASPNETCORE_URLS or Kestrel endpoints say otherwise.</summary>
+    /// <summary>
+    /// Loopback on 5977 unless a standard listen setting is given (<c>--urls</c>, <c>ASPNETCORE_URLS</c>,
+    /// <c>http_ports</c>, <c>https_ports</c>, Kestrel endpoints; see <see cref="ListenAddresses"/>).
+    /// </summary>
     public static WebApplicationBuilder UseDefaultListenAddress(this WebApplicationBuilder builder)
     {
-        var configured = builder.Configuration["urls"] is { Length: > 0 }
-                         || builder.Configuration["http_ports"] is { Length: > 0 }
+        // A Kestrel endpoint section without a Url (say, only certificate settings) still means "Kestrel is configured here".
+        var configured = ListenAddresses.Configured(builder.Configuration).Count > 0
                          || builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
         if (!configured)
         {

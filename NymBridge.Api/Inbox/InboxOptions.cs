@@ -15,8 +15,9 @@ public sealed class InboxOptions
 
     public InboxStoreKind Store { get; set; } = InboxStoreKind.Sqlite;
 
+    /// <summary>The SQLite file; a relative path is under the data directory (<c>Bridge:DataDirectory</c>).</summary>
     [Required]
-    public string Path { get; set; } = "data/inbox.db";
+    public string Path { get; set; } = "inbox.db";
 
     [Range(1, 100_000_000)]
     public long Capacity { get; set; } = 100_000;

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Nym;
 using NymBridge.Api.Status;
 
@@ -13,7 +14,7 @@ public static class InboxServiceCollectionExtensions
     /// service. Call it before registering the nym-client connection: hosted services stop in reverse
     /// order, so the reader stops before the inbox flushes and closes its store.
     /// </summary>
-    /// <remarks>A relative <c>Inbox:Path</c> is relative to the content root.</remarks>
+    /// <remarks>A relative <c>Inbox:Path</c> is relative to the <see cref="DataDirectory"/>.</remarks>
     public static IServiceCollection AddInbox(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -21,6 +22,7 @@ public static class InboxServiceCollectionExtensions
             .Bind(configuration.GetSection(InboxOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddDataDirectory(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(CreateStore);
         services.TryAddSingleton<InboxService>();
@@ -38,11 +40,10 @@ public static class InboxServiceCollectionExtensions
             case InboxStoreKind.Memory:
                 return new MemoryInboxStore(options);
             case InboxStoreKind.Sqlite:
-                var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
                 var resolved = new InboxOptions
                 {
                     Store = options.Store,
-                    Path = Path.GetFullPath(options.Path, contentRoot),
+                    Path = services.GetRequiredService<DataDirectory>().Resolve(options.Path),
                     Capacity = options.Capacity,
                     MaxBytes = options.MaxBytes,
                 };

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using NymBridge.Api.Hosting;
 using NymBridge.Protocol;
 
 namespace NymBridge.Api.Inbox;
@@ -86,7 +87,11 @@ public sealed partial class SqliteInboxStore : IInboxStore
                 return;
             }
 
-            Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+            // The inbox is the user's private messages: its folder 0700 and its files 0600 (see PrivateFiles).
+            PrivateFiles.CreateDirectory(Path.GetDirectoryName(_path)!);
+            PrivateFiles.CreateFile(_path);
+            PrivateFiles.RestrictIfExists(_path + "-wal");
+            PrivateFiles.RestrictIfExists(_path + "-shm");
             var connection = new SqliteConnection(new SqliteConnectionStringBuilder
             {
                 DataSource = _path,

@@ -32,7 +32,7 @@ public static class SwaggerConfiguration
             options.OperationFilter<AccessOperationFilter>();
             options.SchemaFilter<IntegerPropertiesSchemaFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
-            options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, "NymBridge.Api.xml"));
+            options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, $"{typeof(SwaggerConfiguration).Assembly.GetName().Name}.xml"));
 
             // int64 cannot hold every ulong (lanes, connection ids): an integer with its real range, no format.
             options.MapType<ulong>(() => OpenApiIntegerAttribute.Schema("0", OpenApiIntegerAttribute.UInt64Max));

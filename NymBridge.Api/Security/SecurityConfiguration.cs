@@ -2,6 +2,7 @@ using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
+using NymBridge.Api.Http;
 
 namespace NymBridge.Api.Security;
 
@@ -97,20 +98,7 @@ public static class SecurityConfiguration
     /// </summary>
     public static WebApplicationBuilder RequireKeyForRemoteListening(this WebApplicationBuilder builder)
     {
-        var bridge = BridgeOptions.From(builder.Configuration);
-        if (!string.IsNullOrEmpty(bridge.ApiKey) || bridge.AllowUnauthenticatedRemote)
-        {
-            return builder;
-        }
-
-        var urls = (builder.Configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var endpoints = builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>();
-        var remote = urls.Concat(endpoints).Where(url => !IsLoopback(url)).ToList();
-        if (builder.Configuration["http_ports"] is { Length: > 0 } ports)
-        {
-            remote.Add($"http://*:{ports}");
-        }
-
+        var remote = RemoteAddressesWithoutKey(builder.Configuration);
         if (remote.Count > 0)
         {
             throw new InvalidOperationException(
@@ -120,6 +108,18 @@ public static class SecurityConfiguration
         }
 
         return builder;
+    }
+
+    /// <summary>The configured listen addresses (http and https alike) that are not loopback, when no key guards them; empty when starting is fine.</summary>
+    internal static IReadOnlyList<string> RemoteAddressesWithoutKey(IConfiguration configuration)
+    {
+        var bridge = BridgeOptions.From(configuration);
+        if (!string.IsNullOrEmpty(bridge.ApiKey) || bridge.AllowUnauthenticatedRemote)
+        {
+            return [];
+        }
+
+        return [.. ListenAddresses.Configured(configuration).Where(url => !IsLoopback(url))];
     }
 
     internal static bool IsLoopback(string url)

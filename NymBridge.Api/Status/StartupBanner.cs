@@ -1,16 +1,17 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Nym;
 using NymBridge.Api.OpenApi;
 
 namespace NymBridge.Api.Status;
 
 /// <summary>
-/// Tells the person who started the bridge where it listens, where its manual is, and its own Nym
-/// address. Written to the console, not the log: the address is the user's own and is printed on
+/// Tells the person who started the bridge where it listens, where its manual is, where it keeps
+/// its data, and its own Nym address. Written to the console, not the log: the address is the user's own and is printed on
 /// purpose, while logs never carry addresses.
 /// </summary>
-internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lifetime, INymConnection nym, TimeProvider time) : BackgroundService
+internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lifetime, INymConnection nym, DataDirectory dataDirectory, TimeProvider time) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,6 +30,7 @@ internal sealed class StartupBanner(IServer server, IHostApplicationLifetime lif
             }
 
             Console.WriteLine($"nym-client: {nym.GetStatus().ClientUrl}");
+            Console.WriteLine($"Data directory: {dataDirectory.Path}");
             try
             {
                 var self = await nym.WaitForSelfAddressAsync(stoppingToken).WaitAsync(TimeSpan.FromSeconds(10), time, stoppingToken);

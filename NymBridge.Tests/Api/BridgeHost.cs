@@ -69,6 +69,8 @@ public sealed class BridgeHost : IAsyncDisposable
             ["Nym:ReconnectMinDelay"] = "00:00:00.050",
             ["Nym:ReconnectMaxDelay"] = "00:00:00.500",
             ["Inbox:Store"] = "Memory",
+            // Never the real user's data directory, whatever a test turns on.
+            ["Bridge:DataDirectory"] = Path.Combine(Path.GetTempPath(), "nymbridge-tests-data"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -19,6 +19,19 @@ public class StartupSecurityTests
     }
 
     [Fact]
+    public async Task Https_ports_from_the_environment_without_a_key_refuse_to_start_and_say_what_to_set()
+    {
+        using var temp = new TempDirectory();
+        using var bridge = BridgeProcess.Start(temp.Path, new Dictionary<string, string> { ["ASPNETCORE_HTTPS_PORTS"] = "443" }, "--Inbox:Store=Memory");
+
+        var exitCode = await bridge.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("https://*:443", bridge.Output, StringComparison.Ordinal);
+        Assert.Contains("Bridge:ApiKey", bridge.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task With_a_key_it_starts_on_a_non_loopback_address()
     {
         using var temp = new TempDirectory();

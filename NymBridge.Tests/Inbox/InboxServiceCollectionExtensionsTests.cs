@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Nym;
+using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Inbox;
 
@@ -29,19 +29,38 @@ public sealed class InboxServiceCollectionExtensionsTests
     }
 
     [Fact]
-    public async Task Sqlite_is_the_default_and_a_relative_path_is_under_the_content_root()
+    public async Task Sqlite_is_the_default_and_a_relative_path_is_under_the_data_directory()
     {
-        var root = Path.Combine(Path.GetTempPath(), "content-root");
-        var provider = Build(new() { ["Inbox:Path"] = "state/inbox.db" }, root);
+        using var data = new TempDirectory();
+        var provider = Build(new() { ["Inbox:Path"] = "state/inbox.db", ["Bridge:DataDirectory"] = data.Path });
         try
         {
             var store = Assert.IsType<SqliteInboxStore>(provider.GetRequiredService<IInboxStore>());
 
-            Assert.Equal(Path.Combine(root, "state", "inbox.db"), store.FilePath);
+            Assert.Equal(Path.Combine(data.Path, "state", "inbox.db"), store.FilePath);
         }
         finally
         {
             await provider.DisposeAsync().Limit();
+        }
+    }
+
+    [Fact]
+    public async Task The_default_file_is_inbox_db_in_the_data_directory_and_an_absolute_path_is_kept()
+    {
+        using var data = new TempDirectory();
+        var absolute = Path.Combine(data.Path, "elsewhere", "mine.db");
+        var byDefault = Build(new() { ["Bridge:DataDirectory"] = data.Path });
+        var configured = Build(new() { ["Bridge:DataDirectory"] = Path.Combine(data.Path, "unused"), ["Inbox:Path"] = absolute });
+        try
+        {
+            Assert.Equal(Path.Combine(data.Path, "inbox.db"), Assert.IsType<SqliteInboxStore>(byDefault.GetRequiredService<IInboxStore>()).FilePath);
+            Assert.Equal(absolute, Assert.IsType<SqliteInboxStore>(configured.GetRequiredService<IInboxStore>()).FilePath);
+        }
+        finally
+        {
+            await byDefault.DisposeAsync().Limit();
+            await configured.DisposeAsync().Limit();
         }
     }
 
@@ -63,15 +82,11 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
     }
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings, string? contentRoot = null)
+    /// <summary>A data directory under temp unless the test names one: never the real user's.</summary>
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
+        settings.TryAdd("Bridge:DataDirectory", Path.Combine(Path.GetTempPath(), "nymbridge-tests-unused"));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        var services = new ServiceCollection().AddLogging();
-        if (contentRoot is not null)
-        {
-            services.AddSingleton<IHostEnvironment>(new HostingEnvironment { ContentRootPath = contentRoot });
-        }
-
-        return services.AddInbox(configuration).BuildServiceProvider();
+        return new ServiceCollection().AddLogging().AddInbox(configuration).BuildServiceProvider();
     }
 }

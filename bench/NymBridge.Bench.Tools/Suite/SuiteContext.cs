@@ -16,7 +16,7 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
     public Report Report { get; } = report;
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
-    public string BridgeDll => Path.Combine(Repo, "NymBridge.Api/bin/Release/net10.0/NymBridge.Api.dll");
+    public string BridgeDll => Path.Combine(Repo, "NymBridge.Api/bin/Release/net10.0/nymbridge.dll");
     public string ToolsDll => Path.Combine(Repo, "bench/NymBridge.Bench.Tools/bin/Release/net10.0/NymBridge.Bench.Tools.dll");
     public string CodecDll => Path.Combine(Repo, "bench/NymBridge.Bench.Codec/bin/Release/net10.0/NymBridge.Bench.Codec.dll");
 
@@ -58,7 +58,7 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
         var port = FreePort();
         var args = new List<string>
         {
-            "NymBridge.Api.dll", $"--urls=http://127.0.0.1:{port}", $"--Nym:ClientUrl=ws://127.0.0.1:{emulator.Port}/", $"--Inbox:Store={store}",
+            "nymbridge.dll", $"--urls=http://127.0.0.1:{port}", $"--Nym:ClientUrl=ws://127.0.0.1:{emulator.Port}/", $"--Inbox:Store={store}",
         };
         if (store == "Sqlite")
         {
@@ -67,7 +67,7 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
             args.Add($"--Inbox:Path={db}");
         }
 
-        // From its own directory, as a user runs it: that is its content root (appsettings.json, wwwroot).
+        // From its own directory, as a user runs it (its content root is that directory from wherever it starts).
         var process = Start(section, name, "dotnet", args, Path.GetDirectoryName(BridgeDll));
         var bridge = new Bridge(process, new Uri($"http://127.0.0.1:{port}/"));
         await WaitUntilAsync(async () => (await TryGetAsync(new Uri(bridge.Url, "/health/ready"))) == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"{name} to be ready", process);
