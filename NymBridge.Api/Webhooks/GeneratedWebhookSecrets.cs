@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using NymBridge.Api.Inbox;
+using NymBridge.Api.Hosting;
 
 namespace NymBridge.Api.Webhooks;
 
@@ -9,7 +9,7 @@ namespace NymBridge.Api.Webhooks;
 /// and kept in a file readable by the owner only, so a restart signs with the same secret. The startup
 /// banner prints it (stdout, never a log line).
 /// </summary>
-public sealed partial class GeneratedWebhookSecrets(IOptions<InboxOptions> inbox, IHostEnvironment? environment) : IPostConfigureOptions<WebhooksOptions>
+public sealed partial class GeneratedWebhookSecrets(DataDirectory data) : IPostConfigureOptions<WebhooksOptions>
 {
     private readonly List<(string Endpoint, string Secret, string File)> _generated = [];
 
@@ -19,15 +19,8 @@ public sealed partial class GeneratedWebhookSecrets(IOptions<InboxOptions> inbox
     [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
     private static partial Regex SafeName();
 
-    /// <summary>
-    /// Where secret files live: for now the directory of the inbox's SQLite file (<c>Inbox:Path</c>, relative to the
-    /// content root). The one place to change when the bridge gets its own data directory.
-    /// </summary>
-    public string SecretDirectory()
-    {
-        var contentRoot = environment?.ContentRootPath ?? Directory.GetCurrentDirectory();
-        return Path.GetDirectoryName(Path.GetFullPath(inbox.Value.Path, contentRoot))!;
-    }
+    /// <summary>Where secret files live: the data directory (<c>Bridge:DataDirectory</c>), created 0700 when first needed.</summary>
+    public string SecretDirectory() => data.EnsureExists();
 
     public void PostConfigure(string? name, WebhooksOptions options)
     {
@@ -62,7 +55,6 @@ public sealed partial class GeneratedWebhookSecrets(IOptions<InboxOptions> inbox
             throw new InvalidOperationException($"{file} does not hold a webhook secret (whsec_…); delete it to have a new one generated.");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
         var secret = WebhookSecret.Generate();
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

@@ -23,7 +23,7 @@ public partial class WebhookProcessTests
         await using var receiver = await WebhookReceiver.StartAsync(async (_, _) => await Task.Delay(40));
         string[] arguments =
         [
-            $"--Nym:ClientUrl={emulator.Url}", "--Inbox:Store=Sqlite", $"--Inbox:Path={Path.Combine(temp.Path, "inbox.db")}",
+            $"--Nym:ClientUrl={emulator.Url}", "--Inbox:Store=Sqlite", $"--Bridge:DataDirectory={temp.Path}", "--Inbox:Path=inbox.db",
             "--webhook", receiver.Url.ToString(), $"--Webhooks:Endpoints:default:Concurrency={concurrency}",
         ];
 
