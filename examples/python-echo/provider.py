@@ -75,11 +75,13 @@ def echo_of(event):
 
 
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: the bridge reuses its connections
     key = b""
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
+            self.close_connection = True  # the unread body must not be taken for the next request
             return self.answer(413)
         body = self.rfile.read(length)
         # Verify the raw bytes before parsing: JSON parsed and serialized again is not the signed text.
