@@ -81,10 +81,27 @@ public class ExampleProviderTests
         // The emulator loops a Reply to its own sender tag back without a tag, as nym delivers a reply.
         Assert.Equal(JsonValueKind.Null, textEcho.GetProperty("senderTag").ValueKind);
         Assert.Equal([.. "echo: "u8, 0x00, 0x01, 0xff], Convert.FromBase64String(binaryEcho.GetProperty("messageBase64").GetString()!));
-        var endpoint = (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks")).EnumerateArray().Single();
+        var endpoint = await WaitForEndpointAsync(bridge, e => e.GetProperty("repliesSent").GetInt64() >= 2 && e.GetProperty("delivered").GetInt64() >= 4);
         Assert.Equal("default", endpoint.GetProperty("name").GetString());
         Assert.Equal(2, endpoint.GetProperty("repliesSent").GetInt64());
+        Assert.Equal(0, endpoint.GetProperty("failed").GetInt64());
         Assert.DoesNotContain(secret, bridge.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>Waits until <c>GET /webhooks</c> shows the one endpoint in the wanted state (its counters settle just after the reply).</summary>
+    private static async Task<JsonElement> WaitForEndpointAsync(BridgeProcess bridge, Func<JsonElement, bool> match)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var endpoint = (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).EnumerateArray().Single();
+            if (match(endpoint) || deadline.IsCancellationRequested)
+            {
+                return endpoint.Clone();
+            }
+
+            await Task.Delay(50, CancellationToken.None);
+        }
     }
 
     /// <summary>Waits for an event in the bridge's inbox (a replay read: it takes nothing).</summary>
