@@ -8,6 +8,7 @@ using NymBridge.Api.Realtime;
 using NymBridge.Api.Security;
 using NymBridge.Api.Sending;
 using NymBridge.Api.Status;
+using NymBridge.Api.Webhooks;
 
 var builder = WebApplication.CreateBuilder(HttpConfiguration.ExpandShortcuts(args));
 builder.UseDefaultListenAddress();
@@ -24,6 +25,7 @@ builder.Services
     .AddMessages()
     .AddNymConnection()
     .AddSending()
+    .AddWebhooks(builder.Configuration)
     .AddRealtime()
     .AddBridgeHealthChecks()
     .AddBridgeSwagger()
@@ -41,6 +43,7 @@ app.MapConnections();
 app.MapMessages();
 app.MapRealtime();
 app.MapStatus();
+app.MapWebhooks();
 app.MapHealth();
 
 app.Run();

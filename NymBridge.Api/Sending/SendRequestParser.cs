@@ -137,6 +137,29 @@ public sealed class SendRequestParser(IOptions<BridgeOptions> bridge, IOptions<N
         return errors.Any ? Fail(errors) : CheckSize(payload) ?? Ok(new ReplyRequest(tag, payload, id));
     }
 
+    /// <summary>
+    /// A webhook's <c>application/json</c> answer as a reply to the event it answers: the body of <c>POST /reply</c>,
+    /// with the same rules and error texts, where <c>senderTag</c> may be omitted (it is the event's).
+    /// </summary>
+    public SendParse ParseReplyJson(ReadOnlyMemory<byte> body, SenderTag eventTag)
+    {
+        try
+        {
+            var reply = Deserialize<ReplyBody>(body);
+            var tag = eventTag.ToString();
+            if (reply.SenderTag is { } given && !string.Equals(given, tag, StringComparison.Ordinal))
+            {
+                return Fail(Problems.Validation("senderTag", "senderTag must be omitted or be the event's own: a webhook answer replies to the event it answers."));
+            }
+
+            return Validate(reply with { SenderTag = tag });
+        }
+        catch (JsonException e)
+        {
+            return Fail(JsonProblem(e, SendKind.Reply));
+        }
+    }
+
     private SendParse ParseBytes(ReadOnlyMemory<byte> body, IQueryCollection query, SendKind kind)
     {
         var errors = new Errors();

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using NymBridge.Api.Inbox;
+
+namespace NymBridge.Api.Webhooks;
+
+/// <summary>
+/// Runs every configured endpoint. Registered after the inbox: hosted services start in order (the inbox
+/// store is open and its epoch known before an endpoint subscribes) and stop in reverse (endpoints stop
+/// before the inbox closes its store).
+/// </summary>
+public sealed class WebhookDispatcher(
+    IOptions<WebhooksOptions> options,
+    IWebhookStateStore store,
+    InboxService inbox,
+    WebhookSender sender,
+    WebhookReplier replier,
+    IOptions<JsonOptions> json,
+    WebhookClock clock,
+    ILoggerFactory loggers,
+    IServiceProvider services) : IHostedService
+{
+    private readonly Dictionary<string, WebhookEndpoint> _endpoints = new(StringComparer.OrdinalIgnoreCase);
+
+    public IReadOnlyCollection<WebhookEndpoint> Endpoints => _endpoints.Values;
+
+    public WebhookEndpoint? Find(string name) => _endpoints.GetValueOrDefault(name);
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.Endpoints.Count == 0)
+        {
+            return;
+        }
+
+        await store.InitializeAsync(cancellationToken);
+        var metrics = services.GetRequiredService<WebhookMetrics>();
+        var logger = loggers.CreateLogger<WebhookEndpoint>();
+        foreach (var (name, endpoint) in options.Value.Endpoints.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            WebhookSecret.TryDecode(endpoint.Secret, out var key);
+            var runtime = new WebhookEndpoint(name, endpoint, key, inbox, store, sender, replier, metrics, json.Value.SerializerOptions, clock.Time, logger);
+            _endpoints[name] = runtime;
+            await runtime.StartAsync(cancellationToken);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await Task.WhenAll(_endpoints.Values.Select(e => e.DisposeAsync().AsTask()));
+        await store.DisposeAsync();
+    }
+}
+
+/// <summary>The clock of retries and reply windows: the app's <see cref="TimeProvider"/>, unless a test gives webhooks their own.</summary>
+public sealed record WebhookClock(TimeProvider Time);

@@ -1,0 +1,166 @@
+using NymBridge.Api.Inbox;
+
+namespace NymBridge.Api.Webhooks;
+
+public sealed partial class WebhookEndpoint
+{
+    public const string Succeeded = "succeeded", Retried = "retried", FailedOutcome = "failed";
+
+    /// <summary>One attempt of one event: post it, turn the answer into a reply, then commit the outcome.</summary>
+    private async Task DeliverAsync(WebhookDelivery delivery, InboxEvent? e, CancellationToken stopping)
+    {
+        try
+        {
+            e ??= await _inbox.GetAsync(delivery.Seq, stopping);
+            if (e is null)
+            {
+                await ForgetEvictedAsync(delivery.Seq);
+                return;
+            }
+
+            var epoch = _inbox.Epoch;
+            var webhookId = WebhookPayload.WebhookId(epoch, e.Seq);
+            var body = WebhookPayload.Create(e, epoch, _json);
+            var attempt = delivery.Attempts + 1;
+            var at = _time.GetUtcNow();
+            var answer = await _sender.PostAsync(_url, _key, webhookId, body, _options.Timeout, _replier.MaxAnswerBytes, stopping);
+            var reply = answer.Succeeded
+                ? await _replier.ReplyAsync(StoreKey, _options, e, answer, _store, _time, stopping)
+                : WebhookReplier.None;
+            await RecordAsync(delivery, e.Seq, webhookId, attempt, at, answer, reply);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: the row stays due and the next start delivers it again.
+            lock (_lock)
+            {
+                _inFlight.Remove(delivery.Seq);
+            }
+        }
+#pragma warning disable CA1031 // A store failure must not kill the endpoint: retry this event a little later.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            Log.StateFailed(_logger, Name, error);
+            lock (_lock)
+            {
+                _inFlight.Remove(delivery.Seq);
+                if (_deliveries.ContainsKey(delivery.Seq))
+                {
+                    _deliveries[delivery.Seq] = delivery with { NextAttemptAt = _time.GetUtcNow() + TimeSpan.FromSeconds(1) };
+                }
+            }
+        }
+        finally
+        {
+            Kick();
+        }
+    }
+
+    private Task ForgetEvictedAsync(long seq) => MutateAsync(() =>
+    {
+        _inFlight.Remove(seq);
+        _deliveries.Remove(seq);
+        _row = _row with { Dropped = _row.Dropped + 1 };
+        Log.Dropped(_logger, Name, 1, seq);
+        return new WebhookStateChange(_row, Deletes: [seq]);
+    });
+
+    private async Task RecordAsync(WebhookDelivery delivery, long seq, string webhookId, int attempt, DateTimeOffset at, WebhookResponse answer, string reply)
+    {
+        var outcome = Succeeded;
+        await MutateAsync(() =>
+        {
+            _inFlight.Remove(seq);
+            var now = _time.GetUtcNow();
+            var logged = new WebhookAttempt(++_lastAttemptId, webhookId, seq, attempt, at, (long)answer.Duration.TotalMilliseconds,
+                answer.Status, answer.Error, answer.ResponseBytes, reply);
+            var sent = reply == WebhookReplier.Sent ? 1 : 0;
+            var refused = reply.StartsWith(WebhookReplier.RefusedPrefix, StringComparison.Ordinal) ? 1 : 0;
+            if (answer.Succeeded)
+            {
+                _deliveries.Remove(seq);
+                _row = _row with
+                {
+                    Delivered = _row.Delivered + 1, LastSuccessAt = now,
+                    RepliesSent = _row.RepliesSent + sent, RepliesRefused = _row.RepliesRefused + refused,
+                };
+                Log.Delivered(_logger, Name, seq, answer.Status!.Value, answer.Duration.TotalMilliseconds);
+                return new WebhookStateChange(_row, Deletes: [seq], Attempt: logged);
+            }
+
+            var error = new WebhookError(now, answer.Status, answer.Error ?? "failed");
+            var schedule = _options.EffectiveRetrySchedule;
+            WebhookDelivery next;
+            if (answer.Status == 410)
+            {
+                // The receiver asked to stop: the event stays due and goes first once the endpoint is enabled again.
+                outcome = Retried;
+                next = delivery with { Attempts = attempt, NextAttemptAt = now, LastError = error };
+                _row = _row with { Enabled = false, DisabledReason = $"the endpoint answered 410 Gone at {now:O}; POST /webhooks/{Name}/enable to deliver again", LastError = error };
+                Log.Gone(_logger, Name, seq);
+            }
+            else if (attempt > schedule.Count)
+            {
+                outcome = FailedOutcome;
+                next = delivery with { Attempts = attempt, Failed = true, LastError = error };
+                _row = _row with { Failed = _row.Failed + 1, LastError = error };
+                Log.Failed(_logger, Name, seq, answer.Status, attempt);
+            }
+            else
+            {
+                outcome = Retried;
+                var delay = Jitter(schedule[attempt - 1]);
+                if (answer.RetryAfter is { } retryAfter && retryAfter > delay)
+                {
+                    delay = retryAfter; // the receiver said when: never earlier
+                }
+
+                next = delivery with { Attempts = attempt, NextAttemptAt = now + delay, LastError = error };
+                _row = _row with { LastError = error };
+                Log.Retrying(_logger, Name, seq, answer.Status, answer.Error ?? "", answer.Duration.TotalMilliseconds, delay.TotalSeconds);
+            }
+
+            _deliveries[seq] = next;
+            return new WebhookStateChange(_row, Upserts: [next], Attempt: logged);
+        });
+
+        _metrics.Delivery(Name, outcome, answer.Duration);
+        if (reply is WebhookReplier.Sent or WebhookReplier.Late)
+        {
+            _metrics.Reply(Name, reply);
+        }
+        else if (reply.StartsWith(WebhookReplier.RefusedPrefix, StringComparison.Ordinal))
+        {
+            _metrics.Reply(Name, "refused");
+        }
+    }
+
+    /// <summary>±20% so that many events failing together do not come back together.</summary>
+    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.8 + 0.4 * Random.Shared.NextDouble());
+
+    // Endpoint name, seq, status and duration only: never payloads, tags, URLs or secrets.
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Webhook {Endpoint} started at cursor {Cursor} with {Pending} deliveries pending")]
+        public static partial void Started(ILogger logger, string endpoint, long cursor, int pending);
+
+        [LoggerMessage(2, LogLevel.Debug, "Webhook {Endpoint} delivered seq {Seq}: HTTP {Status} in {DurationMs} ms")]
+        public static partial void Delivered(ILogger logger, string endpoint, long seq, int status, double durationMs);
+
+        [LoggerMessage(3, LogLevel.Warning, "Webhook {Endpoint} seq {Seq} failed (status {Status}: {Error}) after {DurationMs} ms; retrying in {DelaySeconds} s")]
+        public static partial void Retrying(ILogger logger, string endpoint, long seq, int? status, string error, double durationMs, double delaySeconds);
+
+        [LoggerMessage(4, LogLevel.Error, "Webhook {Endpoint} seq {Seq} failed for good (status {Status}) after {Attempts} attempts; see GET /webhooks/{Endpoint}/failures")]
+        public static partial void Failed(ILogger logger, string endpoint, long seq, int? status, int attempts);
+
+        [LoggerMessage(5, LogLevel.Warning, "Webhook {Endpoint} answered 410 Gone at seq {Seq}: disabled until POST /webhooks/{Endpoint}/enable")]
+        public static partial void Gone(ILogger logger, string endpoint, long seq);
+
+        [LoggerMessage(6, LogLevel.Warning, "Webhook {Endpoint}: {Count} events up to seq {Seq} were evicted by the inbox before delivery (dropped)")]
+        public static partial void Dropped(ILogger logger, string endpoint, long count, long seq);
+
+        [LoggerMessage(7, LogLevel.Error, "Webhook {Endpoint} could not save its state; retrying")]
+        public static partial void StateFailed(ILogger logger, string endpoint, Exception exception);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Reflection;
+
+namespace NymBridge.Api.Webhooks;
+
+/// <summary>What one HTTP attempt gave.</summary>
+/// <param name="Status">The HTTP status, or null when there was no answer (timeout, refused, TLS error).</param>
+/// <param name="Error">Why the attempt failed, without URLs or bodies; null on 2xx.</param>
+/// <param name="Body">The answer's body, read up to the reply limit (null when over it, or no answer).</param>
+/// <param name="BodyTooLarge">The body was longer than the reply limit; <paramref name="ResponseBytes"/> is what was read.</param>
+/// <param name="RetryAfter">From a 429 or 503's Retry-After.</param>
+public sealed record WebhookResponse(
+    int? Status, string? Error, byte[]? Body, bool BodyTooLarge, long ResponseBytes, string? ContentType, TimeSpan? RetryAfter, TimeSpan Duration)
+{
+    public bool Succeeded => Status is >= 200 and <= 299;
+}
+
+/// <summary>Posts one signed attempt (Standard Webhooks headers) and reads the answer within the endpoint's timeout.</summary>
+public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock)
+{
+    public const string ClientName = "NymBridge.Webhooks";
+
+    public static readonly string UserAgent = "NymBridge/" + Version();
+
+    public async Task<WebhookResponse> PostAsync(
+        Uri url, byte[] key, string webhookId, byte[] body, TimeSpan timeout, int maxBodyBytes, CancellationToken stopping)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var time = clock.Time;
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.TryAddWithoutValidation("webhook-id", webhookId);
+        request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Sign(key, webhookId, timestamp, body));
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
+        try
+        {
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            var status = (int)response.StatusCode;
+            var (read, tooLarge, bytes) = await ReadBodyAsync(response.Content, maxBodyBytes, linked.Token);
+            var error = status switch
+            {
+                >= 200 and <= 299 => null,
+                >= 300 and <= 399 => $"HTTP {status}: redirects are not followed; configure the final URL",
+                _ => $"HTTP {status}",
+            };
+            TimeSpan? retryAfter = status is 429 or 503 ? RetryAfter(response.Headers.RetryAfter) : null;
+            return new WebhookResponse(status, error, read, tooLarge, bytes, response.Content.Headers.ContentType?.MediaType, retryAfter,
+                Stopwatch.GetElapsedTime(started));
+        }
+        catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
+        {
+            return Failure($"timed out after {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", started);
+        }
+        catch (HttpRequestException e)
+        {
+            // The message names the host and port; never the path or query, which may carry a token.
+            return Failure(e.HttpRequestError switch
+            {
+                HttpRequestError.ConnectionError => "connection failed",
+                HttpRequestError.NameResolutionError => "the host name did not resolve",
+                HttpRequestError.SecureConnectionError => "TLS error",
+                HttpRequestError.ResponseEnded => "the connection closed before the answer ended",
+                _ => $"request failed ({e.HttpRequestError})",
+            }, started);
+        }
+    }
+
+    private static WebhookResponse Failure(string error, long started) =>
+        new(null, error, null, false, 0, null, null, Stopwatch.GetElapsedTime(started));
+
+    private static async Task<(byte[]? Body, bool TooLarge, long Bytes)> ReadBodyAsync(HttpContent content, int max, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        long total = 0;
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            total += n;
+            if (total > max)
+            {
+                // Drain to count, up to a bound, without keeping it: the answer is not a reply anyway.
+                while (total < 4L * max && (n = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+                {
+                    total += n;
+                }
+
+                return (null, true, total);
+            }
+
+            buffer.Write(chunk, 0, n);
+        }
+
+        return (buffer.ToArray(), false, total);
+    }
+
+    private TimeSpan? RetryAfter(RetryConditionHeaderValue? header) => header switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - clock.Time.GetUtcNow() is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero,
+        _ => null,
+    };
+
+    private static string Version()
+    {
+        var assembly = typeof(WebhookSender).Assembly;
+        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                      ?? assembly.GetName().Version?.ToString() ?? "0";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+}

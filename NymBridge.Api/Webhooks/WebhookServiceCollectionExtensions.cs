@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using NymBridge.Api.Inbox;
+using NymBridge.Api.Status;
+
+namespace NymBridge.Api.Webhooks;
+
+public static class WebhookServiceCollectionExtensions
+{
+    /// <summary>Keyed <see cref="TimeProvider"/> a test may register to drive retries and reply windows alone.</summary>
+    public const string TimeKey = "Webhooks";
+
+    /// <summary>
+    /// Binds and validates <c>Webhooks</c> (every error at once, at start), and registers the sender, the state
+    /// store (next to the inbox: SQLite in its file, or memory), the dispatcher and its status and metrics.
+    /// Call after <c>AddInbox</c>: the dispatcher must start after the inbox and stop before it.
+    /// </summary>
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<WebhooksOptions>().Bind(configuration.GetSection(WebhooksOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WebhooksOptions>, WebhookOptionsValidator>();
+        services.AddSingleton<GeneratedWebhookSecrets>();
+        services.AddSingleton<IPostConfigureOptions<WebhooksOptions>>(static sp => sp.GetRequiredService<GeneratedWebhookSecrets>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(static sp => new WebhookClock(sp.GetKeyedService<TimeProvider>(TimeKey) ?? sp.GetRequiredService<TimeProvider>()));
+        services.AddHttpClient(WebhookSender.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // A 3xx is a failure (Standard Webhooks): following it would deliver somewhere nobody configured.
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+        services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookReplier>();
+        services.TryAddSingleton(CreateStore);
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddHostedService<WebhookBanner>();
+        services.AddSingleton(static sp => new WebhookMetrics(
+            sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(),
+            () => sp.GetRequiredService<WebhookDispatcher>().Endpoints.Select(e => (e.Name, e.Pending))));
+        services.AddSingleton<IStatusContributor, WebhookStatusContributor>();
+        return services;
+    }
+
+    private static IWebhookStateStore CreateStore(IServiceProvider services)
+    {
+        var inbox = services.GetRequiredService<IOptions<InboxOptions>>().Value;
+        if (inbox.Store == InboxStoreKind.Memory)
+        {
+            return new MemoryWebhookStateStore();
+        }
+
+        var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
+        return new SqliteWebhookStateStore(Path.GetFullPath(inbox.Path, contentRoot));
+    }
+}
+
+/// <summary>The <c>webhooks</c> component of <c>/status</c>: each endpoint's state and counters (no URL, no secret).</summary>
+internal sealed class WebhookStatusContributor(WebhookDispatcher dispatcher) : IStatusContributor
+{
+    public string Name => "webhooks";
+
+    public object GetStatus() => dispatcher.Endpoints.Select(e => e.GetSummary()).Select(s => new
+    {
+        s.Name, s.Enabled, s.DisabledReason, s.Cursor, s.Pending, s.InFlight, s.Delivered, s.Failed, s.Dropped,
+        s.RepliesSent, s.RepliesRefused, s.LastSuccessAt, s.LastError, s.NextAttemptAt,
+    }).ToList();
+}
