@@ -118,8 +118,15 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
 
     public void Dispose() => Http.Dispose();
 
+    private readonly List<(string Secret, string Shown)> _redactions = [];
+
+    /// <summary>Shows <paramref name="secret"/> as <paramref name="shown"/> in every recorded command (a webhook secret is never printed).</summary>
+    public void Redact(string secret, string shown) => _redactions.Add((secret, shown));
+
     private string Display(string file, IEnumerable<string> args) =>
-        string.Join(' ', new[] { file }.Concat(args).Select(a => a.Replace(Repo + "/", "", StringComparison.Ordinal).Replace(Work, "$WORK", StringComparison.Ordinal)));
+        string.Join(' ', new[] { file }.Concat(args).Select(a => _redactions.Aggregate(
+            a.Replace(Repo + "/", "", StringComparison.Ordinal).Replace(Work, "$WORK", StringComparison.Ordinal),
+            (text, r) => text.Replace(r.Secret, r.Shown, StringComparison.Ordinal))));
 
     private async Task<bool> IsListeningAsync(Uri url) => await TryGetAsync(url) is not null;
 

@@ -23,6 +23,7 @@ internal static class WebhooksSection
         var count = ctx.Count(20_000);
         var rounds = ctx.Quick ? 2 : 3;
         var secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+        ctx.Redact(secret, "$WEBHOOK_SECRET");
         section.Text($"Throughput: the inbox (SQLite) is filled with {count:N0} Received events of 1 KiB by a bridge without webhooks, which then stops. " +
                      $"Each bridge run starts the bridge on that file with one new endpoint (`StartFrom=oldest`, `Concurrency={Concurrency}`, the default) " +
                      "pointed at `webhook-receiver` (own process, minimal Kestrel, answers 204: no reply, no signature check), and ends when the receiver " +
