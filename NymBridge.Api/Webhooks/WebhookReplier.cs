@@ -24,7 +24,8 @@ public sealed class WebhookReplier(SendRequestParser parser, INymConnection nym,
         string endpoint, WebhookEndpointOptions options, InboxEvent e, WebhookResponse answer,
         IWebhookStateStore store, TimeProvider time, CancellationToken stopping)
     {
-        if (!options.Replies || e.Type != InboxEventType.Received || answer.Status == 204 || (answer.ResponseBytes == 0 && !answer.BodyTooLarge))
+        // 202: the handler will answer later itself, with POST /reply; 204 and empty bodies: nothing to say.
+        if (!options.Replies || e.Type != InboxEventType.Received || answer.Status is 202 or 204 || (answer.ResponseBytes == 0 && !answer.BodyTooLarge))
         {
             return None;
         }

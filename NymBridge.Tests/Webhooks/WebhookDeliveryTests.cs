@@ -30,8 +30,8 @@ public class WebhookDeliveryTests
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var bridge = await StartBridgeAsync(receiver.Url, new Dictionary<string, string?>
         {
-            [$"Webhooks:Endpoints:{Endpoint}:Events:0"] = "received",
-            [$"Webhooks:Endpoints:{Endpoint}:Events:1"] = "error",
+            [$"Webhooks:Endpoints:{Name}:Events:0"] = "received",
+            [$"Webhooks:Endpoints:{Name}:Events:1"] = "error",
         });
 
         await bridge.Emulator.InjectReceivedAsync("hello"u8.ToArray(), Tag(7));
@@ -73,20 +73,20 @@ public class WebhookDeliveryTests
         var url = new Uri($"http://127.0.0.1:{port}/hook");
         await using var bridge = await StartBridgeAsync(url, new Dictionary<string, string?>
         {
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:3"] = "00:00:00.100",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:4"] = "00:00:00.200",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:5"] = "00:00:00.200",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:6"] = "00:00:00.200",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:7"] = "00:00:00.200",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:8"] = "00:00:01",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:9"] = "00:00:01",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:3"] = "00:00:00.100",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:4"] = "00:00:00.200",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:5"] = "00:00:00.200",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:6"] = "00:00:00.200",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:7"] = "00:00:00.200",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:8"] = "00:00:01",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:9"] = "00:00:01",
         });
         for (var i = 0; i < 3; i++)
         {
             await bridge.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"m{i}"));
         }
 
-        var refused = await bridge.WaitForAttemptsAsync(3);
+        var refused = await bridge.WaitForAttemptsAsync(a => a.Select(x => x.GetProperty("seq").GetInt64()).Distinct().Count() == 3);
         await using var receiver = await WebhookReceiver.StartAsync((_, _) => Task.CompletedTask, port);
         var received = await receiver.WaitForCountAsync(3);
         var state = await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 3);
@@ -107,11 +107,11 @@ public class WebhookDeliveryTests
         await bridge.Emulator.InjectReceivedAsync("first"u8.ToArray());
         var attempts = await receiver.WaitForCountAsync(4);
         var failed = await bridge.WaitForWebhookAsync(s => s.GetProperty("failed").GetInt64() == 1);
-        var failures = await bridge.Client.GetFromJsonAsync<JsonElement>($"/webhooks/{Endpoint}/failures");
+        var failures = await bridge.Client.GetFromJsonAsync<JsonElement>($"/webhooks/{Name}/failures");
         receiver.Handler = (_, http) => { http.Response.StatusCode = 204; return Task.CompletedTask; };
         await bridge.Emulator.InjectReceivedAsync("second"u8.ToArray());
         await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 1);
-        var redeliver = await bridge.Client.PostAsJsonAsync($"/webhooks/{Endpoint}/redeliver", new { failed = true });
+        var redeliver = await bridge.Client.PostAsJsonAsync($"/webhooks/{Name}/redeliver", new { failed = true });
         var after = await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 2);
 
         Assert.Equal(4, attempts.Count); // the first attempt and the three retries of the schedule
@@ -130,7 +130,7 @@ public class WebhookDeliveryTests
         await using var receiver = await WebhookReceiver.StartAsync(async (_, http) => await Task.Delay(50));
         await using var bridge = await StartBridgeAsync(receiver.Url, new Dictionary<string, string?>
         {
-            [$"Webhooks:Endpoints:{Endpoint}:Concurrency"] = "3",
+            [$"Webhooks:Endpoints:{Name}:Concurrency"] = "3",
         });
 
         for (var i = 0; i < 15; i++)
@@ -158,7 +158,7 @@ public class WebhookDeliveryTests
         await bridge.Emulator.InjectReceivedAsync("two"u8.ToArray());
         await bridge.WaitForWebhookAsync(s => s.GetProperty("pending").GetInt64() == 2);
         receiver.Handler = (_, _) => Task.CompletedTask;
-        var enable = await bridge.Client.PostAsync($"/webhooks/{Endpoint}/enable", null);
+        var enable = await bridge.Client.PostAsync($"/webhooks/{Name}/enable", null);
         var after = await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 2);
 
         Assert.Contains("410", disabled.GetProperty("disabledReason").GetString(), StringComparison.Ordinal);

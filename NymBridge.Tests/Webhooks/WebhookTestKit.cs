@@ -10,23 +10,23 @@ namespace NymBridge.Tests.Webhooks;
 
 internal static class WebhookTestKit
 {
-    public const string Endpoint = "shop";
+    public const string Name = "shop";
 
     // 32 random bytes, fixed so a failing test can be reproduced by hand.
     public const string Secret = "whsec_q0d6x7JXnNZ4o6r1N0sPp1cC3n0tYt6gC0wJ0mVY1xg=";
 
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     /// <summary>The bridge (in-process, emulator, memory inbox unless overridden) with one endpoint "shop" posting to the receiver.</summary>
     public static Task<BridgeHost> StartBridgeAsync(Uri url, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>
         {
-            [$"Webhooks:Endpoints:{Endpoint}:Url"] = url.ToString(),
-            [$"Webhooks:Endpoints:{Endpoint}:Secret"] = Secret,
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:0"] = "00:00:00.050",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:1"] = "00:00:00.050",
-            [$"Webhooks:Endpoints:{Endpoint}:RetrySchedule:2"] = "00:00:00.050",
+            [$"Webhooks:Endpoints:{Name}:Url"] = url.ToString(),
+            [$"Webhooks:Endpoints:{Name}:Secret"] = Secret,
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:0"] = "00:00:00.050",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:1"] = "00:00:00.050",
+            [$"Webhooks:Endpoints:{Name}:RetrySchedule:2"] = "00:00:00.050",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -39,24 +39,27 @@ internal static class WebhookTestKit
     public static SenderTag Tag(byte b) => SenderTag.FromBytes(Enumerable.Repeat(b, 16).ToArray());
 
     public static async Task<JsonElement> WebhooksAsync(this BridgeHost bridge) =>
-        (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks").WaitAsync(Timeout)).EnumerateArray().Single();
+        (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks").WaitAsync(Wait)).EnumerateArray().Single();
 
-    public static async Task<JsonElement[]> AttemptsAsync(this BridgeHost bridge, string name = Endpoint) =>
-        [.. (await bridge.Client.GetFromJsonAsync<JsonElement>($"/webhooks/{name}/attempts?max=1000").WaitAsync(Timeout)).EnumerateArray()];
+    public static async Task<JsonElement[]> AttemptsAsync(this BridgeHost bridge, string name = Name) =>
+        [.. (await bridge.Client.GetFromJsonAsync<JsonElement>($"/webhooks/{name}/attempts?max=1000").WaitAsync(Wait)).EnumerateArray()];
 
     /// <summary>Waits until the attempt log holds at least <paramref name="count"/> attempts (the outcome is committed).</summary>
-    public static async Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, int count)
+    public static Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, int count) =>
+        bridge.WaitForAttemptsAsync(a => a.Length >= count);
+
+    public static async Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, Func<JsonElement[], bool> condition)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             var attempts = await bridge.AttemptsAsync();
-            if (attempts.Length >= count)
+            if (condition(attempts))
             {
                 return attempts;
             }
 
-            Assert.True(clock.Elapsed < Timeout, $"{attempts.Length} attempts logged within {Timeout}, waiting for {count}");
+            Assert.True(clock.Elapsed < Wait, $"{attempts.Length} attempts logged within {Wait}, not what the test waits for");
             await Task.Delay(10);
         }
     }
@@ -72,7 +75,7 @@ internal static class WebhookTestKit
                 return state;
             }
 
-            Assert.True(clock.Elapsed < Timeout, $"GET /webhooks did not reach the expected state within {Timeout}: {state}");
+            Assert.True(clock.Elapsed < Wait, $"GET /webhooks did not reach the expected state within {Wait}: {state}");
             await Task.Delay(10);
         }
     }
