@@ -21,6 +21,7 @@ public static class WebhookEndpoints
 
         group.MapGet("/{name}/attempts", GetAttemptsAsync)
             .WithName("GetWebhookAttempts")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("The attempt log of an endpoint")
             .WithDescription("Attempts with id > after (default 0), oldest first, at most max (1–1000, default 100); the newest 1,000 per endpoint are kept. " +
                              "reply says what became of the answer: sent, none, refused: <reason>, or late (after the reply window). Never bodies.")
@@ -28,11 +29,13 @@ public static class WebhookEndpoints
 
         group.MapGet("/{name}/failures", GetFailures)
             .WithName("GetWebhookFailures")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Events that exhausted their retries")
             .WithDescription("Requeue them with POST /webhooks/{name}/redeliver and {\"failed\": true}.");
 
         group.MapPost("/{name}/redeliver", RedeliverAsync)
             .WithName("RedeliverWebhook")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Deliver events again")
             .WithDescription("Exactly one of {\"seqs\": [..]}, {\"from\": N} (every retained seq from N up to the cursor) or {\"failed\": true}. " +
                              "Queued now with a fresh retry schedule and the same webhook-id; an answer becomes a reply only within the reply window, " +
@@ -41,10 +44,12 @@ public static class WebhookEndpoints
 
         group.MapPost("/{name}/enable", (string name, WebhookDispatcher dispatcher) => SetEnabledAsync(name, dispatcher, true))
             .WithName("EnableWebhook")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Enable an endpoint (after a 410 Gone or a disable)");
 
         group.MapPost("/{name}/disable", (string name, WebhookDispatcher dispatcher) => SetEnabledAsync(name, dispatcher, false))
             .WithName("DisableWebhook")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Stop delivering to an endpoint; events wait in the inbox until it is enabled");
 
         return group;

@@ -178,4 +178,20 @@ public class WebhookOperationsTests
         Assert.Equal(HttpStatusCode.BadRequest, badMax.StatusCode);
         Assert.Equal(HttpStatusCode.OK, caseInsensitive.StatusCode);
     }
+    [Fact]
+    public async Task The_management_api_needs_the_api_key_when_one_is_set()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var bridge = await StartBridgeAsync(receiver.Url, new Dictionary<string, string?> { ["Bridge:ApiKey"] = "test-key-123" });
+
+        var without = await bridge.Client.GetAsync("/webhooks");
+        var disable = await bridge.Client.PostAsync($"/webhooks/{Name}/disable", null);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/webhooks");
+        request.Headers.Add("X-Api-Key", "test-key-123");
+        var with = await bridge.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, without.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, disable.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, with.StatusCode);
+    }
 }
