@@ -3,7 +3,7 @@
 # BENCHMARKS.md at the repository root. About 12 minutes on the 2-core machine.
 #
 #   bench/run.sh                      everything
-#   bench/run.sh --sections outbound  some sections (outbound,inbound,fanout,longpoll,codec)
+#   bench/run.sh --sections outbound  some sections (outbound,inbound,fanout,longpoll,webhooks,codec)
 #   bench/run.sh --quick              shortened smoke run (figures not comparable with the targets)
 #   bench/run.sh --out /tmp/B.md      write the report elsewhere
 #

@@ -26,7 +26,10 @@ public static class WebhookServiceCollectionExtensions
         services.AddSingleton(static sp => new WebhookClock(sp.GetKeyedService<TimeProvider>(TimeKey) ?? sp.GetRequiredService<TimeProvider>()));
         services.AddHttpClient(WebhookSender.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             // A 3xx is a failure (Standard Webhooks): following it would deliver somewhere nobody configured.
-            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false });
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            // IHttpClientFactory logs every request's full URL at Information, and a webhook URL may carry a
+            // token in its query: the sender logs endpoint name, seq, status and duration itself.
+            .RemoveAllLoggers();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookReplier>();
         services.TryAddSingleton(CreateStore);

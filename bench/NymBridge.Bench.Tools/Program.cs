@@ -16,6 +16,8 @@ if (args.Length == 0)
           signalr-load      SignalR subscribers: fan-out latency and the highest rate all keep up with
           idle-connections  holds N idle SignalR connections and reports the bridge's RSS per connection
           longpoll          holds N GET /messages long-polls, injects one event, times every answer
+          webhook-receiver  minimal Kestrel webhook receiver: counts deliveries (/count) or echoes the stamp as a reply (/echo)
+          webhook-client    bare HttpClient loop posting the bridge's first delivery to the receiver: the webhook yardstick
         """);
     return 2;
 }
@@ -41,6 +43,8 @@ return args[0] switch
     "signalr-load" => await SignalRLoad.RunAsync(options, stop.Token),
     "idle-connections" => await IdleConnections.RunAsync(options, stop.Token),
     "longpoll" => await LongPollLoad.RunAsync(options, stop.Token),
+    "webhook-receiver" => await WebhookReceiver.RunAsync(options, stop.Token),
+    "webhook-client" => await WebhookClientLoop.RunAsync(options, stop.Token),
     _ => Unknown(args[0]),
 };
 

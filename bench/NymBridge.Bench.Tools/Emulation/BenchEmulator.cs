@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
 using NymBridge.Emulator;
+using NymBridge.Protocol;
 
 namespace NymBridge.Bench.Tools.Emulation;
 
@@ -12,6 +14,10 @@ namespace NymBridge.Bench.Tools.Emulation;
 /// <item><c>POST /paced?rate=R&amp;seconds=T&amp;size=S&amp;run=ID</c>: R frames a second for T seconds, each stamped with the time it is handed to the writer.</item>
 /// <item><c>POST /one?size=S&amp;run=ID</c>: one stamped frame.</item>
 /// </list>
+/// <c>/paced</c> and <c>/one</c> take <c>tag=true</c>: the frame carries a fresh sender tag, as an anonymous message does.
+/// With <c>--replies</c> the emulator also times the Reply frames the client writes back (the webhook benchmark):
+/// <c>GET /replies?run=ID</c> answers, per Reply whose payload starts with that run's stamp, the milliseconds from the
+/// stamp to the moment the emulator read the Reply, and the receiver's own time the payload carries (<c>h=TICKS;</c>).
 /// Stamps are <see cref="Stopwatch.GetTimestamp"/> (CLOCK_MONOTONIC, the same clock in every process on
 /// the machine), written as ASCII at the start of the payload: <c>run=ID;t=TICKS;</c> then filler. The
 /// payload is ASCII so the bridge's events carry it as <c>message</c> text.
@@ -27,8 +33,15 @@ internal static class BenchEmulator
         using var loggerFactory = LoggerFactory.Create(logging => logging
             .SetMinimumLevel(LogLevel.Information)
             .AddSimpleConsole(console => console.SingleLine = true));
-        await using var emulator = new NymClientEmulator(new EmulatorOptions { Port = args.Int("port", 1977), RecordFrames = false }, loggerFactory);
+        var replies = args.Flag("replies");
+        await using var emulator = new NymClientEmulator(new EmulatorOptions { Port = args.Int("port", 1977), RecordFrames = replies }, loggerFactory);
         await emulator.StartAsync(stop);
+        var timed = new ReplyTimes();
+        if (replies)
+        {
+            // The emulator has no hook per request; a waiter that never matches sees every message the moment it is read.
+            _ = emulator.WaitForFrameAsync(frame => timed.Offer(frame.Data), Timeout.InfiniteTimeSpan);
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -36,13 +49,14 @@ internal static class BenchEmulator
         var app = builder.Build();
         app.MapGet("/connected", () => emulator.IsClientConnected ? Results.Ok() : Results.StatusCode(503));
         app.MapPost("/flood", (int count, int? size) => FloodAsync(emulator, count, size ?? 1024));
-        app.MapPost("/paced", (int rate, double seconds, int? size, string? run) => PacedAsync(emulator, rate, seconds, size ?? 1024, run ?? "0"));
-        app.MapPost("/one", async (int? size, string? run) =>
+        app.MapPost("/paced", (int rate, double seconds, int? size, string? run, bool? tag) => PacedAsync(emulator, rate, seconds, size ?? 1024, run ?? "0", tag == true));
+        app.MapPost("/one", async (int? size, string? run, bool? tag) =>
         {
             var t = Stopwatch.GetTimestamp();
-            await emulator.InjectReceivedAsync(Stamped(size ?? 1024, run ?? "0", t));
+            await emulator.InjectReceivedAsync(Stamped(size ?? 1024, run ?? "0", t), tag == true ? NewTag() : null);
             return Results.Ok(new { t });
         });
+        app.MapGet("/replies", (string run) => Results.Ok(timed.Take(run)));
         await app.StartAsync(stop);
         Console.WriteLine($"emulator on {emulator.Url} control on http://127.0.0.1:{args.Int("control-port", 1978)}");
         try
@@ -83,7 +97,7 @@ internal static class BenchEmulator
         return Results.Ok(new { count, start, end, seconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds });
     }
 
-    private static async Task<IResult> PacedAsync(NymClientEmulator emulator, int rate, double seconds, int size, string run)
+    private static async Task<IResult> PacedAsync(NymClientEmulator emulator, int rate, double seconds, int size, string run, bool tag)
     {
         if (!emulator.IsClientConnected)
         {
@@ -107,7 +121,7 @@ internal static class BenchEmulator
                     await pending.Dequeue();
                 }
 
-                pending.Enqueue(emulator.InjectReceivedAsync(Stamped(size, run, Stopwatch.GetTimestamp())));
+                pending.Enqueue(emulator.InjectReceivedAsync(Stamped(size, run, Stopwatch.GetTimestamp()), tag ? NewTag() : null));
                 sent++;
             }
 
@@ -118,6 +132,8 @@ internal static class BenchEmulator
         var elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return Results.Ok(new { sent, seconds = elapsed, rate = sent / elapsed, windowFull = behind });
     }
+
+    private static SenderTag NewTag() => SenderTag.FromBytes(RandomNumberGenerator.GetBytes(SenderTag.Length));
 
     private static byte[] Stamped(int size, string run, long timestamp)
     {

@@ -42,18 +42,21 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
     public ChildProcess StartTool(ReportSection section, string name, params string[] args) =>
         Start(section, name, "dotnet", [ToolsDll, .. args]);
 
-    public async Task<Emulator> StartEmulatorAsync(ReportSection section, string name)
+    public async Task<Emulator> StartEmulatorAsync(ReportSection section, string name, params string[] extraArgs)
     {
         var port = FreePort();
         var control = FreePort();
-        var process = StartTool(section, name, "emulator", "--port", Inv(port), "--control-port", Inv(control));
+        var process = StartTool(section, name, ["emulator", "--port", Inv(port), "--control-port", Inv(control), .. extraArgs]);
         var emulator = new Emulator(process, port, new Uri($"http://127.0.0.1:{control}/"));
         await WaitUntilAsync(() => IsListeningAsync(new Uri(emulator.Control, "/connected")), TimeSpan.FromSeconds(60), $"{name} to listen", process);
         return emulator;
     }
 
-    /// <summary>The bridge as a user runs it (Release build, its own process), pointed at an emulator process.</summary>
-    public async Task<Bridge> StartBridgeAsync(ReportSection section, string name, Emulator emulator, string store)
+    /// <summary>
+    /// The bridge as a user runs it (Release build, its own process), pointed at an emulator process; a SQLite store
+    /// lives in <c>$WORK/<paramref name="database"/>/inbox.db</c> (default: the bridge's name).
+    /// </summary>
+    public async Task<Bridge> StartBridgeAsync(ReportSection section, string name, Emulator emulator, string store, IReadOnlyList<string>? extraArgs = null, string? database = null)
     {
         var port = FreePort();
         var args = new List<string>
@@ -62,10 +65,12 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
         };
         if (store == "Sqlite")
         {
-            var db = Path.Combine(Work, name, "inbox.db");
+            var db = Path.Combine(Work, database ?? name, "inbox.db");
             Directory.CreateDirectory(Path.GetDirectoryName(db)!);
             args.Add($"--Inbox:Path={db}");
         }
+
+        args.AddRange(extraArgs ?? []);
 
         // From its own directory, as a user runs it (its content root is that directory from wherever it starts).
         var process = Start(section, name, "dotnet", args, Path.GetDirectoryName(BridgeDll));
@@ -113,8 +118,15 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
 
     public void Dispose() => Http.Dispose();
 
+    private readonly List<(string Secret, string Shown)> _redactions = [];
+
+    /// <summary>Shows <paramref name="secret"/> as <paramref name="shown"/> in every recorded command (a webhook secret is never printed).</summary>
+    public void Redact(string secret, string shown) => _redactions.Add((secret, shown));
+
     private string Display(string file, IEnumerable<string> args) =>
-        string.Join(' ', new[] { file }.Concat(args).Select(a => a.Replace(Repo + "/", "", StringComparison.Ordinal).Replace(Work, "$WORK", StringComparison.Ordinal)));
+        string.Join(' ', new[] { file }.Concat(args).Select(a => _redactions.Aggregate(
+            a.Replace(Repo + "/", "", StringComparison.Ordinal).Replace(Work, "$WORK", StringComparison.Ordinal),
+            (text, r) => text.Replace(r.Secret, r.Shown, StringComparison.Ordinal))));
 
     private async Task<bool> IsListeningAsync(Uri url) => await TryGetAsync(url) is not null;
 
