@@ -149,6 +149,19 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
             // What a typed client sends must be what the document allows: the API's own numbers included.
             contract.AssertParametersConform(request);
         }
+
+        if (streaming)
+        {
+            // The stream's messages are the long-poll's MessageEvent, errors included (its first events, after ready).
+            using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+            Assert.Equal("ready", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
+            for (var i = 0; i < 2; i++)
+            {
+                var message = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+                Assert.Equal("message", message.Event);
+                contract.AssertMatchesComponent("MessageEvent", System.Text.Json.Nodes.JsonNode.Parse(message.Data.GetRawText()), $"event {message.Id} of the stream");
+            }
+        }
     }
 
     [Fact]
