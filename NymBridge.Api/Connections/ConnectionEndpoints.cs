@@ -33,6 +33,7 @@ public static class ConnectionEndpoints
         return group;
     }
 
+    /// <param name="id">The connection id (lane), 1 to 2^64-1.</param>
     private static async Task<Results<Ok<LaneQueueLength>, ProblemHttpResult>> QueueLengthAsync([OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)] string id, HttpContext http, INymConnection nym)
     {
         if (!SendRequestParser.TryParseConnectionId(id, out var lane, out var error))
@@ -51,6 +52,7 @@ public static class ConnectionEndpoints
         }
     }
 
+    /// <param name="id">The connection id (lane), 1 to 2^64-1.</param>
     private static async Task<Results<Accepted, ProblemHttpResult>> CloseAsync([OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)] string id, HttpContext http, INymConnection nym)
     {
         if (!SendRequestParser.TryParseConnectionId(id, out var lane, out var error))

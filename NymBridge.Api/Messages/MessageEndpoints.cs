@@ -64,6 +64,10 @@ public static class MessageEndpoints
         return group;
     }
 
+    /// <param name="wait">Seconds to wait for the first event when none is there, 0 to 60 (default 30).</param>
+    /// <param name="max">Most events to return, 1 to 1000 (default 100).</param>
+    /// <param name="after">Replay retained events with a seq above this cursor, taking nothing; without it, a queue read.</param>
+    /// <param name="epoch">The epoch of the cursor: when it is not the store's, the answer says reset and starts from the oldest retained event.</param>
     private static async Task<IResult> ReadAsync(
         HttpContext http, InboxService inbox, MessagePageJson pages, BridgeMetrics metrics,
         [OpenApiInteger("0", "60")] string? wait,
@@ -92,6 +96,7 @@ public static class MessageEndpoints
         }
     }
 
+    /// <param name="seq">The seq of a received message.</param>
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PayloadAsync(
         [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string seq, InboxService inbox, CancellationToken cancellationToken)
     {
@@ -115,6 +120,9 @@ public static class MessageEndpoints
         return TypedResults.File(found.Payload.ToArray(), "application/octet-stream", $"message-{number}.bin");
     }
 
+    /// <param name="lastEventId">Resume after this seq; the browser sends it by itself when it reconnects, and it wins over after.</param>
+    /// <param name="after">Resume after this seq (a cursor or an event id); without it or Last-Event-ID, new events only.</param>
+    /// <param name="epoch">The epoch of the cursor: when it is not the store's, the stream starts with reset and replays from the oldest retained event.</param>
     private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(
         HttpContext http, InboxService inbox, BridgeMetrics metrics,
         [FromHeader(Name = "Last-Event-ID"), OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? lastEventId,

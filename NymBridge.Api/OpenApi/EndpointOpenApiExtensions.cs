@@ -13,7 +13,7 @@ public static class EndpointOpenApiExtensions
         var queryFields = example switch
         {
             SendBody => new[] { Recipient(), ConnectionId() },
-            SendAnonymousBody => [Recipient(), new QueryField("replySurbs", "Reply SURBs to attach (default 20, at most Nym:MaxReplySurbs).", "integer", false, "0", QueryField.MaxReplySurbs), ConnectionId()],
+            SendAnonymousBody => [Recipient(), new QueryField("replySurbs", "Reply SURBs to attach (default 20, at most Nym:MaxReplySurbs).", "integer", false, "0", OpenApiIntegerAttribute.MaxReplySurbs), ConnectionId()],
             _ => [new QueryField("senderTag", "The sender tag of the received message.", "string", true), ConnectionId()],
         };
 

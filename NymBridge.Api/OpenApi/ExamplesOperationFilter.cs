@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Globalization;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using NymBridge.Api.Nym;
@@ -68,7 +67,7 @@ internal sealed class ExamplesOperationFilter(IOptions<NymOptions> nym) : IOpera
                     Required = false,
                     Description = field.Description + (field.Required ? " Required with application/octet-stream." : "") + " Only with application/octet-stream; in JSON it is a body field.",
                     Schema = field is { Type: "integer", Minimum: { } minimum, Maximum: { } maximum }
-                        ? OpenApiIntegerAttribute.Schema(minimum, maximum == QueryField.MaxReplySurbs ? nym.Value.MaxReplySurbs.ToString(CultureInfo.InvariantCulture) : maximum)
+                        ? OpenApiIntegerAttribute.Schema(minimum, OpenApiIntegerAttribute.Bound(maximum, nym.Value))
                         : new OpenApiSchema { Type = field.Type == "integer" ? JsonSchemaType.Integer : JsonSchemaType.String },
                 });
             }

@@ -1,12 +1,14 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using NymBridge.Api.Nym;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace NymBridge.Api.OpenApi;
 
 /// <summary>Puts <see cref="OpenApiIntegerAttribute"/> of handler parameters into the operation's parameters.</summary>
-internal sealed class IntegerParametersOperationFilter : IOperationFilter
+internal sealed class IntegerParametersOperationFilter(IOptions<NymOptions> nym) : IOperationFilter
 {
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
@@ -30,7 +32,7 @@ internal sealed class IntegerParametersOperationFilter : IOperationFilter
             {
                 if (string.Equals(described.Name, name, StringComparison.OrdinalIgnoreCase))
                 {
-                    described.Schema = OpenApiIntegerAttribute.Schema(integer.Minimum, integer.Maximum);
+                    described.Schema = OpenApiIntegerAttribute.Schema(integer.Minimum, OpenApiIntegerAttribute.Bound(integer.Maximum, nym.Value));
                 }
             }
         }
@@ -38,13 +40,13 @@ internal sealed class IntegerParametersOperationFilter : IOperationFilter
 }
 
 /// <summary>Puts <see cref="OpenApiIntegerAttribute"/> of body and result properties into their schemas.</summary>
-internal sealed class IntegerPropertiesSchemaFilter : ISchemaFilter
+internal sealed class IntegerPropertiesSchemaFilter(IOptions<NymOptions> nym) : ISchemaFilter
 {
     public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
     {
         if (schema is OpenApiSchema concrete && context.MemberInfo?.GetCustomAttribute<OpenApiIntegerAttribute>() is { } integer)
         {
-            var described = OpenApiIntegerAttribute.Schema(integer.Minimum, integer.Maximum);
+            var described = OpenApiIntegerAttribute.Schema(integer.Minimum, OpenApiIntegerAttribute.Bound(integer.Maximum, nym.Value));
             concrete.Format = described.Format;
             concrete.Minimum = described.Minimum;
             concrete.Maximum = described.Maximum;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using Microsoft.OpenApi;
+using NymBridge.Api.Nym;
 
 namespace NymBridge.Api.OpenApi;
 
@@ -17,8 +18,15 @@ public sealed class OpenApiIntegerAttribute(string minimum, string maximum) : At
     public const string Int64Max = "9223372036854775807";
     public const string UInt64Max = "18446744073709551615";
 
+    /// <summary>A bound that is <c>Nym:MaxReplySurbs</c>: the document is generated with the configured value.</summary>
+    public const string MaxReplySurbs = "Nym:MaxReplySurbs";
+
     public string Minimum { get; } = minimum;
     public string Maximum { get; } = maximum;
+
+    /// <summary>A bound as a number: <see cref="MaxReplySurbs"/> becomes the configured value.</summary>
+    public static string Bound(string bound, NymOptions nym) =>
+        bound == MaxReplySurbs ? nym.MaxReplySurbs.ToString(CultureInfo.InvariantCulture) : bound;
 
     /// <summary>The schema of such a value: <c>int32</c> or <c>int64</c> when the range fits one, else no format (OpenAPI has none for uint64).</summary>
     public static OpenApiSchema Schema(string minimum, string maximum, string? description = null)

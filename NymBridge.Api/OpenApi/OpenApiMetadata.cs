@@ -14,9 +14,5 @@ public sealed record ResponseExampleMetadata(int StatusCode, object Example);
 public sealed record SendBodyMetadata(Type JsonBody, IReadOnlyList<QueryField> QueryFields);
 
 /// <param name="Minimum">For integers: the smallest value.</param>
-/// <param name="Maximum">For integers: the largest value, or <see cref="MaxReplySurbs"/> for the configured bound.</param>
-public sealed record QueryField(string Name, string Description, string Type, bool Required, string? Minimum = null, string? Maximum = null)
-{
-    /// <summary>Stands for <c>Nym:MaxReplySurbs</c>, which the document reads from the options it is generated with.</summary>
-    public const string MaxReplySurbs = "Nym:MaxReplySurbs";
-}
+/// <param name="Maximum">For integers: the largest value, or <see cref="OpenApiIntegerAttribute.MaxReplySurbs"/> for the configured bound.</param>
+public sealed record QueryField(string Name, string Description, string Type, bool Required, string? Minimum = null, string? Maximum = null);

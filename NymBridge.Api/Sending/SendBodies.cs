@@ -31,6 +31,7 @@ public sealed record SendAnonymousBody
 
     /// <summary>Reply SURBs to attach so the recipient can answer without learning who you are (default 20).</summary>
     [DefaultValue(20)]
+    [OpenApiInteger("0", OpenApiIntegerAttribute.MaxReplySurbs)]
     public long? ReplySurbs { get; init; }
 
     [OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)]

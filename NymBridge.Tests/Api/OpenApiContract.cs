@@ -136,6 +136,13 @@ internal sealed partial class OpenApiContract
         }
     }
 
+    /// <summary>Validates a value against a named schema of the document's components.</summary>
+    public void AssertMatchesComponent(string component, JsonNode? value, string what)
+    {
+        Assert.True(_defs.ContainsKey(component), $"the document has no schema {component}");
+        AssertValid(new JsonObject { ["$ref"] = $"#/components/schemas/{component}" }, value, what);
+    }
+
     private void AssertValid(JsonNode schema, JsonNode? instance, string what)
     {
         var root = ToJsonSchema(schema)!.AsObject();

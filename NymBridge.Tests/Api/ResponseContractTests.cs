@@ -116,13 +116,29 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         var test = Table.Single(c => c.Name == name);
         var env = await hosts.GetAsync(test.Profile);
         var contract = await OpenApiContract.LoadAsync(env.Host.Client);
-        if (test.Before is { } before)
-        {
-            await before(env).WaitAsync(BridgeHost.Timeout);
-        }
 
-        using var request = Build(test, env);
-        using var response = await env.Host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(BridgeHost.Timeout);
+        // The limiter's bucket refills once a second, which can fall between spending the permit and the request.
+        for (var attempt = 1; ; attempt++)
+        {
+            if (test.Before is { } before)
+            {
+                await before(env).WaitAsync(BridgeHost.Timeout);
+            }
+
+            using var request = Build(test, env);
+            using var response = await env.Host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(BridgeHost.Timeout);
+            if (test.Profile == Profile.Limited && (int)response.StatusCode != test.Status && attempt < 3)
+            {
+                continue;
+            }
+
+            await AssertResponseAsync(test, contract, request, response);
+            return;
+        }
+    }
+
+    private static async Task AssertResponseAsync(ContractCase test, OpenApiContract contract, HttpRequestMessage request, HttpResponseMessage response)
+    {
         var streaming = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
         var body = streaming ? null : await response.Content.ReadAsByteArrayAsync().WaitAsync(BridgeHost.Timeout);
 
@@ -132,6 +148,19 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         {
             // What a typed client sends must be what the document allows: the API's own numbers included.
             contract.AssertParametersConform(request);
+        }
+
+        if (streaming)
+        {
+            // The stream's messages are the long-poll's MessageEvent, errors included (its first events, after ready).
+            using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
+            Assert.Equal("ready", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
+            for (var i = 0; i < 2; i++)
+            {
+                var message = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+                Assert.Equal("message", message.Event);
+                contract.AssertMatchesComponent("MessageEvent", System.Text.Json.Nodes.JsonNode.Parse(message.Data.GetRawText()), $"event {message.Id} of the stream");
+            }
         }
     }
 

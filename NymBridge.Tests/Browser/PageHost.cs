@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Hosting;
 using NymBridge.Emulator;
 using NymBridge.Tests.Api;
 
@@ -23,10 +24,11 @@ internal sealed class PageHost : IAsyncDisposable
     public NymClientEmulator Emulator => _host.Emulator;
 
     /// <param name="apiKey">Sets <c>Bridge:ApiKey</c>; <see cref="Client"/> sends it.</param>
-    public static async Task<PageHost> StartAsync(TimeSpan timeout, string? apiKey = null)
+    /// <param name="configure">Test-only additions to the app (a middleware through an <c>IStartupFilter</c>, say).</param>
+    public static async Task<PageHost> StartAsync(TimeSpan timeout, string? apiKey = null, Action<IWebHostBuilder>? configure = null)
     {
         var settings = apiKey is null ? null : new Dictionary<string, string?> { ["Bridge:ApiKey"] = apiKey };
-        var host = await BridgeHost.StartOnKestrelAsync(settings).WaitAsync(timeout);
+        var host = await BridgeHost.StartOnKestrelAsync(settings, configure: configure).WaitAsync(timeout);
         if (apiKey is not null)
         {
             host.Client.DefaultRequestHeaders.Authorization = new("Bearer", apiKey);
