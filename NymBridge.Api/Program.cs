@@ -7,6 +7,7 @@ using NymBridge.Api.OpenApi;
 using NymBridge.Api.Realtime;
 using NymBridge.Api.Security;
 using NymBridge.Api.Sending;
+using NymBridge.Api.Shutdown;
 using NymBridge.Api.Status;
 
 var builder = WebApplication.CreateBuilder(HttpConfiguration.ExpandShortcuts(args));
@@ -27,6 +28,7 @@ builder.Services
     .AddRealtime()
     .AddBridgeHealthChecks()
     .AddBridgeSwagger()
+    .AddGracefulShutdown()
     .AddHostedService<StartupBanner>();
 
 var app = builder.Build();
