@@ -51,14 +51,12 @@ public sealed partial class NymConnection : IShutdownParticipant
     /// <summary>After the writer wrote the last queued frame: a Close frame, then read until nym-client drops the socket.</summary>
     private async Task CloseGracefullyAsync(ClientWebSocket socket, Task reader)
     {
-        // nym-client never answers a Close frame; it just drops the socket. ResponseTimeout bounds a
-        // nym-client that does not even do that.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopDeadline);
-        deadline.CancelAfter(_options.ResponseTimeout);
+        // nym-client never answers a Close frame; it just drops the socket, at once. Only the host's shutdown
+        // timeout bounds a nym-client that does not: a shorter limit would cut off messages it is still writing.
         try
         {
-            await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "The bridge is shutting down.", deadline.Token);
-            await reader.WaitAsync(deadline.Token);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "The bridge is shutting down.", _stopDeadline);
+            await reader.WaitAsync(_stopDeadline);
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
