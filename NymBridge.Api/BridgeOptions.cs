@@ -21,6 +21,13 @@ public sealed class BridgeOptions
     /// <summary>Lets the bridge listen on a non-loopback address without <see cref="ApiKey"/>: only when something else guards the port.</summary>
     public bool AllowUnauthenticatedRemote { get; set; }
 
+    /// <summary>
+    /// How long a graceful stop (SIGTERM, Ctrl+C) may take: queued sends are written, waiting readers answered
+    /// and the inbox flushed within it. Sets the host's <see cref="HostOptions.ShutdownTimeout"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00", ErrorMessage = "Bridge:ShutdownTimeout must be positive and at most a day, e.g. 00:00:10.")]
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public CorsOptions Cors { get; set; } = new();
 
     public RateLimitOptions RateLimit { get; set; } = new();

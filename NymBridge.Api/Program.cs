@@ -9,6 +9,7 @@ using NymBridge.Api.OpenApi;
 using NymBridge.Api.Realtime;
 using NymBridge.Api.Security;
 using NymBridge.Api.Sending;
+using NymBridge.Api.Shutdown;
 using NymBridge.Api.Status;
 using NymBridge.Api.Webhooks;
 
@@ -44,6 +45,7 @@ builder.Services
     .AddBridgeHealthChecks()
     .AddBridgeSwagger()
     .AddBridgeMetrics(builder.Configuration)
+    .AddGracefulShutdown()
     .AddHostedService<StartupBanner>();
 
 var app = builder.Build();

@@ -27,6 +27,8 @@ internal sealed class EmulatorSession(
     private readonly CancellationTokenSource _stopWriting = new();
     private Task _writer = Task.CompletedTask;
     private OutboundFrame? _inFlight;
+    private volatile bool _closedByClient;
+    private volatile bool _stopAfterCurrent;
     private int _format = (int)WebSocketMessageType.Binary;
 
     /// <summary>nym pushes Received in the format of the last request frame; binary until the first one.</summary>
@@ -49,8 +51,14 @@ internal sealed class EmulatorSession(
         }
         finally
         {
-            // Whatever ended the session, nym's way out is the same: drop TCP, no close frame.
-            connection.Abort("the connection handler finished");
+            // Whatever ended the session, nym's way out is the same: drop TCP, no close frame. After a
+            // client's Close the drop is an ordinary close of the socket (nym's handler returns and the
+            // socket is dropped), so what nym wrote before still reaches the client: the connection ends
+            // when the request does, and Kestrel sends what is buffered before its FIN. An abort would discard it.
+            if (!_closedByClient)
+            {
+                connection.Abort("the connection handler finished");
+            }
         }
     }
 
@@ -58,6 +66,13 @@ internal sealed class EmulatorSession(
     public async Task<List<OutboundFrame>> FinishAsync()
     {
         _outbound.Writer.TryComplete();
+        if (_closedByClient)
+        {
+            // The frame being written still goes out whole, so the ordinary close delivers it.
+            _stopAfterCurrent = true;
+            await _writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         await _stopWriting.CancelAsync().ConfigureAwait(false);
         await _writer.ConfigureAwait(false);
 
@@ -105,6 +120,7 @@ internal sealed class EmulatorSession(
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     // nym never answers a Close frame: its handler just stops and the socket is dropped.
+                    _closedByClient = true;
                     return;
                 }
 
@@ -166,9 +182,9 @@ internal sealed class EmulatorSession(
         var cancellationToken = _stopWriting.Token;
         try
         {
-            while (await _outbound.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (!_stopAfterCurrent && await _outbound.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                while (_outbound.Reader.TryRead(out var frame))
+                while (!_stopAfterCurrent && _outbound.Reader.TryRead(out var frame))
                 {
                     _inFlight = frame;
                     await socket.SendAsync(frame.Data, frame.Type, frame.EndOfMessage, cancellationToken).ConfigureAwait(false);

@@ -10,6 +10,21 @@ public sealed partial class NymClientEmulator
     private readonly List<ReceivedResponse> _held = [];
 
     /// <summary>
+    /// Messages waiting for the next client: pushed while none was connected, or left unwritten by the last
+    /// one (read it after <see cref="WaitForDisconnectAsync"/>). What was injected less this was written to a client.
+    /// </summary>
+    public int HeldMessages
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held.Count;
+            }
+        }
+    }
+
+    /// <summary>
     /// Pushes a Received as if it came through the mixnet, in the format of the client's last
     /// request. With no client connected it is held and pushed right after the next handshake.
     /// </summary>

@@ -27,6 +27,9 @@ public static class Problems
     public static ProblemHttpResult Unavailable(HttpResponse response, NymUnavailableException error)
     {
         response.Headers.RetryAfter = error.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return TypedResults.Problem(error.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "nym-client is not available.");
+        return TypedResults.Problem(
+            error.Message,
+            statusCode: StatusCodes.Status503ServiceUnavailable,
+            title: error.ShuttingDown ? "The bridge is shutting down." : "nym-client is not available.");
     }
 }

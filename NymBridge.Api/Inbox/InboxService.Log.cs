@@ -8,8 +8,8 @@ public sealed partial class InboxService
         [LoggerMessage(1, LogLevel.Information, "Inbox started with the {Store}")]
         public static partial void Started(ILogger logger, string store);
 
-        [LoggerMessage(2, LogLevel.Information, "Inbox stopped; every accepted event is stored")]
-        public static partial void Stopped(ILogger logger);
+        [LoggerMessage(2, LogLevel.Information, "Inbox stopped; every accepted event is stored ({Accepted} accepted since start, last seq {LastSeq})")]
+        public static partial void Stopped(ILogger logger, long accepted, long lastSeq);
 
         [LoggerMessage(3, LogLevel.Debug, "Inbox committed {Count} events ({Bytes} payload bytes)")]
         public static partial void Committed(ILogger logger, int count, long bytes);

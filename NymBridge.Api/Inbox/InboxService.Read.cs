@@ -36,16 +36,16 @@ public sealed partial class InboxService
                 : await TakeAsync(max, cancellationToken);
 
             var remaining = wait - _time.GetElapsedTime(started);
-            if (events.Count > 0 || reset || truncated || remaining <= TimeSpan.Zero || _closed)
+            if (events.Count > 0 || reset || truncated || remaining <= TimeSpan.Zero || _closed || _releasing)
             {
                 return new InboxReadResult(events, cursor, storeEpoch, reset, truncated);
             }
 
             await committed.WaitAsync(remaining, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
-            if (_closed)
+            if (_closed || _releasing)
             {
-                return new InboxReadResult(events, cursor, storeEpoch, reset, truncated); // woken by the stop: the store is closing
+                return new InboxReadResult(events, cursor, storeEpoch, reset, truncated); // woken by the stop: answer with what there is
             }
         }
     }

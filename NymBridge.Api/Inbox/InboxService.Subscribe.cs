@@ -105,7 +105,7 @@ public sealed partial class InboxService
     private void AddSubscriber(Subscriber subscriber)
     {
         _subscribers.TryAdd(subscriber, 0);
-        if (_closed)
+        if (_closed || _releasing)
         {
             subscriber.Complete();
         }
@@ -113,7 +113,8 @@ public sealed partial class InboxService
 
     private async Task<IReadOnlyList<InboxEvent>?> CatchUpAsync(long after, CancellationToken cancellationToken)
     {
-        if (_closed)
+        // Also when the bridge begins to stop: a subscriber catching up resumes from its cursor after the restart.
+        if (_closed || _releasing)
         {
             return null;
         }

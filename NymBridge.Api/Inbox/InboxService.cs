@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using NymBridge.Api.Nym;
+using NymBridge.Api.Shutdown;
 using NymBridge.Protocol;
 
 namespace NymBridge.Api.Inbox;
@@ -18,7 +19,7 @@ namespace NymBridge.Api.Inbox;
 /// waiting on them. Named InboxService, not Inbox: a type named like its namespace cannot be used by
 /// its simple name from sibling namespaces (CS0118).
 /// </remarks>
-public sealed partial class InboxService : IInboundSink, IHostedService, IDisposable
+public sealed partial class InboxService : IInboundSink, IHostedService, IShutdownParticipant, IDisposable
 {
     /// <summary>Accepted events waiting to be stored before <see cref="AcceptAsync"/> waits.</summary>
     public const int AcceptQueueCapacity = 10_000;
@@ -43,6 +44,7 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
     private readonly ConcurrentDictionary<Subscriber, byte> _subscribers = new();
     private Task<int>? _loop;
     private volatile bool _closed;
+    private volatile bool _releasing;
     private long _accepted;
     private long _committed;
     private long _committedReceived;
@@ -144,8 +146,24 @@ public sealed partial class InboxService : IInboundSink, IHostedService, IDispos
 
         if (lost == 0)
         {
-            Log.Stopped(_logger);
+            Log.Stopped(_logger, Interlocked.Read(ref _accepted), _store.GetStats().LastSeq);
         }
+    }
+
+    /// <summary>
+    /// The bridge begins to stop: waiting reads return what they have at once, and subscriptions (SSE, SignalR)
+    /// end after what their buffers hold, so none of them holds up the server's drain. Events go on being
+    /// accepted and stored until <see cref="StopAsync"/>: the nym-client reader still delivers what was pushed.
+    /// </summary>
+    public void OnShutdownStarted()
+    {
+        _releasing = true;
+        foreach (var (subscriber, _) in _subscribers)
+        {
+            subscriber.Complete();
+        }
+
+        Wake();
     }
 
     public void Dispose() => _giveUp.Dispose();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Hosting;
 using NymBridge.Api.Nym;
+using NymBridge.Api.Shutdown;
 using NymBridge.Api.Status;
 
 namespace NymBridge.Api.Inbox;
@@ -28,6 +29,7 @@ public static class InboxServiceCollectionExtensions
         services.TryAddSingleton<InboxService>();
         services.TryAddSingleton<IInboundSink>(static sp => sp.GetRequiredService<InboxService>());
         services.AddHostedService(static sp => sp.GetRequiredService<InboxService>());
+        services.AddSingleton<IShutdownParticipant>(static sp => sp.GetRequiredService<InboxService>());
         services.AddSingleton<IStatusContributor, InboxStatusContributor>();
         return services;
     }

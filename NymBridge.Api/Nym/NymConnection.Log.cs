@@ -27,5 +27,8 @@ public sealed partial class NymConnection
 
         [LoggerMessage(7, LogLevel.Debug, "Inbound {Tag}, {Bytes} bytes")]
         public static partial void Inbound(ILogger logger, ResponseTag tag, int bytes);
+
+        [LoggerMessage(8, LogLevel.Information, "Closed the connection to nym-client for the shutdown after writing every queued frame")]
+        public static partial void ClosedForShutdown(ILogger logger);
     }
 }

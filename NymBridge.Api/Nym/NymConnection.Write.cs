@@ -17,6 +17,11 @@ public sealed partial class NymConnection
 
     public async Task SendAsync(ClientRequest request, CancellationToken cancellationToken)
     {
+        if (_shuttingDown)
+        {
+            throw NymUnavailableException.ForShutdown();
+        }
+
         if (!_connected)
         {
             throw new NymUnavailableException("nym-client is not connected; the bridge is reconnecting.");
@@ -25,6 +30,11 @@ public sealed partial class NymConnection
         var frame = new OutboundFrame(request);
         if (!_outbound.Writer.TryWrite(frame))
         {
+            if (_shuttingDown)
+            {
+                throw NymUnavailableException.ForShutdown(); // the queue closed for the stop after the check above
+            }
+
             throw new NymUnavailableException($"The outbound queue is full ({_options.OutboundQueueCapacity} frames waiting for nym-client).");
         }
 

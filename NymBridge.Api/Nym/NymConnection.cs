@@ -82,19 +82,21 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var backoff = new ReconnectBackoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
-        while (!stoppingToken.IsCancellationRequested)
+        // Connecting and waiting to reconnect end with a graceful stop too; a session drains first (.Shutdown).
+        using var leaving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _finishing.Token);
+        while (!leaving.IsCancellationRequested)
         {
             using var socket = CreateSocket();
             WriteBatchingStream stream;
             try
             {
-                stream = await ConnectAsync(socket, stoppingToken);
+                stream = await ConnectAsync(socket, leaving.Token);
             }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!leaving.IsCancellationRequested)
             {
                 RecordError($"connect failed: {Describe(e)}");
                 Log.ConnectFailed(_logger, Describe(e));
-                await DelayAsync(backoff.Next(), stoppingToken);
+                await DelayAsync(backoff.Next(), leaving.Token);
                 continue;
             }
             catch (OperationCanceledException)
@@ -104,13 +106,13 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
 
             backoff.Reset();
             await RunSessionAsync(socket, stream, stoppingToken);
-            if (!stoppingToken.IsCancellationRequested)
+            if (!leaving.IsCancellationRequested)
             {
-                await DelayAsync(backoff.Next(), stoppingToken);
+                await DelayAsync(backoff.Next(), leaving.Token);
             }
         }
 
-        FailQueued(new NymUnavailableException("The bridge is shutting down."));
+        FailQueued(NymUnavailableException.ForShutdown());
     }
 
     private ClientWebSocket CreateSocket()
@@ -186,6 +188,13 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
 
         var first = await Task.WhenAny(reader, writer);
         var reason = first.Exception?.GetBaseException() is { } error ? Describe(error) : "connection closed";
+        var finishing = first == writer && writer.IsCompletedSuccessfully && _finishing.IsCancellationRequested;
+        if (finishing)
+        {
+            // The writer ran dry because the queue is closed for a graceful stop: every queued frame is written.
+            await CloseGracefullyAsync(socket, reader);
+        }
+
         await session.CancelAsync();
         socket.Abort();
         await Task.WhenAll(reader.ContinueWith(_ => { }, TaskScheduler.Default), writer.ContinueWith(_ => { }, TaskScheduler.Default));
@@ -205,7 +214,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         var lost = new NymUnavailableException($"The connection to nym-client was lost ({reason}).");
         _waiters.FailAll(lost);
         FailQueued(lost);
-        if (!stoppingToken.IsCancellationRequested)
+        if (!stoppingToken.IsCancellationRequested && !finishing)
         {
             RecordError(reason);
             Log.Disconnected(_logger, reason);
@@ -220,7 +229,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
             await EnqueueAsync(new OutboundFrame(SelfAddressRequest.Instance), session);
             await waiter.Task.WaitAsync(_options.ResponseTimeout, _time, session);
         }
-        catch (Exception e) when (e is TimeoutException or NymUnavailableException or OperationCanceledException)
+        catch (Exception e) when (e is TimeoutException or NymUnavailableException or OperationCanceledException or ChannelClosedException)
         {
             if (!session.IsCancellationRequested)
             {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using NymBridge.Api.Shutdown;
 
 namespace NymBridge.Api.Nym;
 
@@ -11,6 +12,7 @@ public static class NymServiceCollectionExtensions
         services.AddSingleton<NymConnection>();
         services.AddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
         services.AddHostedService(sp => sp.GetRequiredService<NymConnection>());
+        services.AddSingleton<IShutdownParticipant>(sp => sp.GetRequiredService<NymConnection>());
         return services;
     }
 }

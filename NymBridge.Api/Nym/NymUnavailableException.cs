@@ -12,4 +12,18 @@ public sealed class NymUnavailableException : Exception
 
     /// <summary>Seconds a caller should wait before trying again.</summary>
     public int RetryAfterSeconds { get; init; } = 1;
+
+    /// <summary>The bridge itself is stopping (SIGTERM, Ctrl+C): nothing was sent; send again once it is back.</summary>
+    public bool ShuttingDown { get; init; }
+
+    /// <summary>Seconds suggested to a caller refused during a shutdown: about the time a service manager takes to restart the bridge.</summary>
+    public const int ShutdownRetryAfterSeconds = 5;
+
+    /// <summary>The refusal of a send that arrives once the bridge has begun to stop.</summary>
+    public static NymUnavailableException ForShutdown() =>
+        new("The bridge is shutting down, so this was not sent. Send it again once the bridge is back (Retry-After), or to another instance.")
+        {
+            ShuttingDown = true,
+            RetryAfterSeconds = ShutdownRetryAfterSeconds,
+        };
 }

@@ -24,9 +24,10 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         SetDefaultExpectTimeout((float)Timeout.TotalMilliseconds);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Shows_the_address_and_sends_receives_and_replies_through_the_form()
     {
+        Chromium.SkipUnlessAvailable();
         await using var bridge = await PageHost.StartAsync(Timeout);
         await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
         var page = chromium.Page;
@@ -104,9 +105,10 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         Assert.Empty(problems);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_bad_recipient_shows_the_reason_and_nothing_arrives()
     {
+        Chromium.SkipUnlessAvailable();
         await using var bridge = await PageHost.StartAsync(Timeout);
         await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
         var page = chromium.Page;
@@ -128,9 +130,10 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         Assert.Empty(problems);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task With_an_api_key_the_page_asks_for_it_then_connects_and_sends()
     {
+        Chromium.SkipUnlessAvailable();
         const string key = "browser-test-key-7c1f0b9e";
         await using var bridge = await PageHost.StartAsync(Timeout, apiKey: key);
         await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
@@ -157,9 +160,10 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         await Expect(Event(page, "with a key")).ToHaveCountAsync(1);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task After_a_dropped_connection_the_page_replays_what_it_missed()
     {
+        Chromium.SkipUnlessAvailable();
         await using var bridge = await PageHost.StartAsync(Timeout);
         await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
         var page = chromium.Page;
