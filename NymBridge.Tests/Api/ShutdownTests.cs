@@ -43,8 +43,11 @@ public class ShutdownTests
     {
         await using var host = await BridgeHost.StartAsync();
         var poll = host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=60");
+        await host.Client.GetAsync("/health/live").WaitAsync(BridgeHost.Timeout); // by now the poll is waiting, normally
 
-        StopApplication(host);
+        // Not StopApplication: under WebApplicationFactory it disposes the app too, and a poll that had not
+        // reached the endpoint yet would meet a disposed host (in the real program the server stops first).
+        BeginShutdown(host);
         var page = await poll.WaitAsync(BridgeHost.Timeout);
 
         Assert.Equal(0, page.GetProperty("messages").GetArrayLength());
@@ -75,7 +78,7 @@ public class ShutdownTests
         await host.Emulator.InjectReceivedAsync("live"u8.ToArray());
         var live = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
 
-        StopApplication(host);
+        BeginShutdown(host);
 
         Assert.Equal("live", live.Data.GetProperty("message").GetString());
         await Assert.ThrowsAsync<EndOfStreamException>(() => reader.NextAsync().WaitAsync(BridgeHost.Timeout));
