@@ -31,12 +31,15 @@ public static class SwaggerConfiguration
             options.OperationFilter<IntegerParametersOperationFilter>();
             options.OperationFilter<AccessOperationFilter>();
             options.SchemaFilter<IntegerPropertiesSchemaFilter>();
+            options.SchemaFilter<NullableReferenceSchemaFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
             options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, $"{typeof(SwaggerConfiguration).Assembly.GetName().Name}.xml"));
 
             // int64 cannot hold every ulong (lanes, connection ids): an integer with its real range, no format.
             options.MapType<ulong>(() => OpenApiIntegerAttribute.Schema("0", OpenApiIntegerAttribute.UInt64Max));
             options.SupportNonNullableReferenceTypes();
+            // A nullable property of a component type (lastError: null) must say so: a bare $ref cannot be nullable in OpenAPI 3.0.
+            options.UseAllOfToExtendReferenceSchemas();
         });
 
         // The Authorize button and the schemes the operations' requirements name: only when a key is configured.

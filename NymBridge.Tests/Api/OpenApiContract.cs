@@ -194,7 +194,8 @@ internal sealed partial class OpenApiContract
 
                 if (obj["nullable"]?.GetValue<bool>() == true)
                 {
-                    if (result["type"] is JsonValue type)
+                    // Beside allOf/oneOf/anyOf (a nullable reference), null is an alternative to the whole schema.
+                    if (result["type"] is JsonValue type && result["allOf"] is null && result["oneOf"] is null && result["anyOf"] is null)
                     {
                         result["type"] = new JsonArray(type.GetValue<string>(), "null");
                     }

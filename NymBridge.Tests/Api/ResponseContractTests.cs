@@ -54,6 +54,8 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
     [
         "POST /send", "POST /send-anonymous", "POST /reply", "GET /self-address", "GET /connections/7/queue-length",
         "POST /connections/7/close", "GET /messages?wait=0", "GET /messages/1/payload", "GET /messages/stream", "GET /status",
+        "GET /metrics", "GET /webhooks", "GET /webhooks/contract/attempts", "GET /webhooks/contract/failures",
+        "POST /webhooks/contract/redeliver", "POST /webhooks/contract/enable", "POST /webhooks/contract/disable",
     ];
 
     private static readonly string[] OpenOperations = ["GET /health/live", "GET /health/ready"];
@@ -94,6 +96,20 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         new("GET /health/live", 200),
         new("GET /health/ready", 200),
         new("GET /health/ready", 503, Profile: Profile.Unavailable),
+        new("GET /metrics", 200),
+        new("GET /webhooks", 200),
+        new("GET /webhooks/contract/attempts?after=0&max=100", 200),
+        new("GET /webhooks/contract/attempts?max=0", 400),
+        new("GET /webhooks/nobody/attempts", 404),
+        new("GET /webhooks/contract/failures", 200),
+        new("GET /webhooks/nobody/failures", 404),
+        new("POST /webhooks/contract/redeliver", 202, _ => JsonContent.Create(new { failed = true })) { BodyLabel = "json" },
+        new("POST /webhooks/contract/redeliver", 400, _ => JsonContent.Create(new { seqs = new[] { 1 }, from = 1 })) { BodyLabel = "json" },
+        new("POST /webhooks/nobody/redeliver", 404, _ => JsonContent.Create(new { failed = true })) { BodyLabel = "json" },
+        new("POST /webhooks/contract/disable", 200),
+        new("POST /webhooks/nobody/disable", 404),
+        new("POST /webhooks/contract/enable", 200),
+        new("POST /webhooks/nobody/enable", 404),
 
         // With a key: the key opens everything, and without it all but /health/* is 401.
         new("GET /status", 200, Profile: Profile.Keyed, Headers: WithKey),
@@ -289,7 +305,13 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
 
         private static async Task<Env> StartAsync(Profile profile)
         {
-            var settings = new Dictionary<string, string?> { ["Bridge:MaxMessageBytes"] = "1024" };
+            var settings = new Dictionary<string, string?>
+            {
+                ["Bridge:MaxMessageBytes"] = "1024",
+                // A webhook endpoint nobody listens at (the discard port): its management routes have something to show.
+                ["Webhooks:Endpoints:contract:Url"] = "http://127.0.0.1:9/hook",
+                ["Webhooks:Endpoints:contract:Secret"] = "whsec_" + Convert.ToBase64String(new byte[32]),
+            };
             if (profile == Profile.Keyed)
             {
                 settings["Bridge:ApiKey"] = Key;
