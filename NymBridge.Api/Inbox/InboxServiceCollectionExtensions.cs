@@ -34,6 +34,10 @@ public static class InboxServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>The inbox's SQLite file: <c>Inbox:Path</c> under the data directory. Webhook state lives in the same file.</summary>
+    internal static string SqlitePath(IServiceProvider services) =>
+        services.GetRequiredService<DataDirectory>().Resolve(services.GetRequiredService<IOptions<InboxOptions>>().Value.Path);
+
     private static IInboxStore CreateStore(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<InboxOptions>>().Value;
@@ -45,7 +49,7 @@ public static class InboxServiceCollectionExtensions
                 var resolved = new InboxOptions
                 {
                     Store = options.Store,
-                    Path = services.GetRequiredService<DataDirectory>().Resolve(options.Path),
+                    Path = SqlitePath(services),
                     Capacity = options.Capacity,
                     MaxBytes = options.MaxBytes,
                 };

@@ -51,8 +51,7 @@ public static class WebhookServiceCollectionExtensions
             return new MemoryWebhookStateStore();
         }
 
-        var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
-        return new SqliteWebhookStateStore(Path.GetFullPath(inbox.Path, contentRoot));
+        return new SqliteWebhookStateStore(InboxServiceCollectionExtensions.SqlitePath(services));
     }
 }
 
