@@ -25,7 +25,9 @@ public sealed class WebhookMetrics
         ArgumentNullException.ThrowIfNull(meters);
         var meter = meters.Create(MeterName);
         _deliveries = meter.CreateCounter<long>(Deliveries, description: "Delivery attempts by outcome: succeeded, retried (will be tried again) or failed (retries exhausted).");
-        _duration = meter.CreateHistogram<double>(Duration, unit: "s", description: "Time from sending a delivery to reading its answer.");
+        // Seconds, so the exporter's default boundaries (0 to 10,000, made for milliseconds) would put every delivery in one bucket.
+        _duration = meter.CreateHistogram(Duration, unit: "s", description: "Time from sending a delivery to reading its answer.",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
         _replies = meter.CreateCounter<long>(Replies, description: "Webhook answers turned into replies: sent, refused (not a valid reply) or late (after the reply window).");
         meter.CreateObservableGauge(Pending, () => pending().Select(p => new Measurement<long>(p.Pending, new KeyValuePair<string, object?>("endpoint", p.Endpoint))),
             description: "Events not yet delivered to the endpoint (admitted or still in the inbox after its cursor).");

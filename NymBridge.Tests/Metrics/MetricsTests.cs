@@ -247,6 +247,41 @@ public class MetricsTests
         return [.. page.GetProperty("messages").EnumerateArray()];
     }
 
+    [Fact]
+    public async Task Webhook_families_are_scraped_by_endpoint_name_with_durations_in_second_buckets()
+    {
+        await using var receiver = await NymBridge.Tests.Webhooks.WebhookReceiver.StartAsync(async (webhook, http) =>
+        {
+            // Answer the anonymous message with a reply; its loop-back (no sender tag) gets no reply.
+            http.Response.ContentType = "text/plain";
+            await http.Response.WriteAsync("metrics-secret-answer");
+        });
+        await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Webhooks:Endpoints:provider:Url"] = receiver.Url + "?token=metrics-secret-query",
+            ["Webhooks:Endpoints:provider:Secret"] = "whsec_" + Convert.ToBase64String(new byte[32]),
+        });
+        var self = host.Emulator.Address.ToString();
+
+        Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send-anonymous", new { recipient = self, message = "metrics-secret-question" })).StatusCode);
+        var scrape = await ScrapeUntilAsync(host, s => s.Has("nymbridge_webhook_deliveries_total")
+                                                       && s.Value("nymbridge_webhook_deliveries_total", ("endpoint", "provider"), ("outcome", "succeeded")) == 2);
+
+        Assert.Equal(2, scrape.Value("nymbridge_webhook_deliveries_total", ("endpoint", "provider"), ("outcome", "succeeded")));
+        Assert.Equal("counter", scrape.TypeOf("nymbridge_webhook_deliveries_total"));
+        Assert.Equal(1, scrape.Value("nymbridge_webhook_replies_total", ("endpoint", "provider"), ("outcome", "sent")));
+        Assert.Equal("histogram", scrape.TypeOf("nymbridge_webhook_delivery_duration_seconds"));
+        Assert.Equal(2, scrape.Value("nymbridge_webhook_delivery_duration_seconds_count", ("endpoint", "provider")));
+        // Boundaries in seconds: a loopback delivery lands well under one second, not in a millisecond-sized first bucket.
+        Assert.Equal(2, scrape.Value("nymbridge_webhook_delivery_duration_seconds_bucket", ("endpoint", "provider"), ("le", "1")));
+        Assert.Equal("gauge", scrape.TypeOf("nymbridge_webhook_pending_events"));
+        Assert.Equal(0, scrape.Value("nymbridge_webhook_pending_events", ("endpoint", "provider")));
+        foreach (var secret in new[] { "metrics-secret", receiver.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/", self })
+        {
+            Assert.DoesNotContain(secret, scrape.Text, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<PrometheusScrape> ScrapeUntilAsync(BridgeHost host, Func<PrometheusScrape, bool> done)
     {
         var clock = Stopwatch.StartNew();
