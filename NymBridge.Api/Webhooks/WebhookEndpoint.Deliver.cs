@@ -69,7 +69,8 @@ public sealed partial class WebhookEndpoint
     private async Task RecordAsync(WebhookDelivery delivery, long seq, string webhookId, int attempt, DateTimeOffset at, WebhookResponse answer, string reply)
     {
         var outcome = Succeeded;
-        await MutateAsync(() =>
+        // The slot is free once the outcome is decided (kick): the row stays until the outcome commits.
+        var committed = MutateAsync(() =>
         {
             _inFlight.Remove(seq);
             var now = _time.GetUtcNow();
@@ -123,7 +124,8 @@ public sealed partial class WebhookEndpoint
 
             _deliveries[seq] = next;
             return new WebhookStateChange(_row, Upserts: [next], Attempt: logged);
-        });
+        }, kick: true);
+        await committed;
 
         _metrics.Delivery(Name, outcome, answer.Duration);
         if (reply is WebhookReplier.Sent or WebhookReplier.Late)

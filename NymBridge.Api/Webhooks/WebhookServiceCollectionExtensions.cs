@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Status;
 
@@ -12,7 +13,7 @@ public static class WebhookServiceCollectionExtensions
 
     /// <summary>
     /// Binds and validates <c>Webhooks</c> (every error at once, at start), and registers the sender, the state
-    /// store (next to the inbox: SQLite in its file, or memory), the dispatcher and its status and metrics.
+    /// store (next to the inbox: SQLite in a file beside its file, or memory), the dispatcher and its status and metrics.
     /// Call after <c>AddInbox</c>: the dispatcher must start after the inbox and stop before it.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
@@ -51,8 +52,11 @@ public static class WebhookServiceCollectionExtensions
             return new MemoryWebhookStateStore();
         }
 
-        var contentRoot = services.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory();
-        return new SqliteWebhookStateStore(Path.GetFullPath(inbox.Path, contentRoot));
+        // Resolved as the inbox resolves its own path (a relative one is under the data directory): the state sits beside it.
+        var data = services.GetService<DataDirectory>();
+        var inboxPath = data?.Resolve(inbox.Path)
+                        ?? Path.GetFullPath(inbox.Path, services.GetService<IHostEnvironment>()?.ContentRootPath ?? Directory.GetCurrentDirectory());
+        return new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(inboxPath));
     }
 }
 
