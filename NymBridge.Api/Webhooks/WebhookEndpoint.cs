@@ -158,7 +158,12 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
             await foreach (var e in _inbox.SubscribeAsync(after, stopping))
             {
                 await _incoming.Writer.WriteAsync(e, stopping);
-                Kick();
+                // Only the first of a run wakes the loop: it drains what is there, and returns only on an empty
+                // channel (the next write is a first again) or on full slots (a finished delivery wakes it).
+                if (_incoming.Reader.Count <= 1)
+                {
+                    Kick();
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -200,36 +205,15 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     {
         while (!stopping.IsCancellationRequested)
         {
-            WebhookDelivery? due = null;
             lock (_lock)
             {
-                if (!_row.Enabled || _inFlight.Count >= _options.Concurrency)
+                switch (TakeDue(out var due, out var admitted))
                 {
-                    return;
-                }
-
-                var now = _time.GetUtcNow();
-                foreach (var d in _deliveries.Values)
-                {
-                    if (!d.Failed && !_inFlight.Contains(d.Seq) && d.NextAttemptAt <= now)
-                    {
-                        due = d;
-                        break;
-                    }
-                }
-
-                var hasNext = _incoming.Reader.TryPeek(out var next);
-                if (due is not null && (!hasNext || due.Seq < next!.Seq))
-                {
-                    _inFlight.Add(due.Seq);
-                    _admitted.Remove(due.Seq, out var admitted);
-                    Launch(due, admitted, stopping);
-                    continue;
-                }
-
-                if (!hasNext)
-                {
-                    return;
+                    case Take.Started:
+                        Launch(due!, admitted, stopping);
+                        continue;
+                    case Take.Nothing:
+                        return;
                 }
             }
 
@@ -287,9 +271,49 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         });
     }
 
-    private void Launch(WebhookDelivery delivery, InboxEvent? e, CancellationToken stopping)
+    private enum Take { Started, Admit, Nothing }
+
+    /// <summary>
+    /// Under the lock: takes a slot for the lowest due delivery (<see cref="Take.Started"/>), unless a new event
+    /// with a lower seq must be admitted first (<see cref="Take.Admit"/>), or nothing may start now.
+    /// </summary>
+    private Take TakeDue(out WebhookDelivery? due, out InboxEvent? admitted)
     {
-        var task = Task.Run(() => DeliverAsync(delivery, e, stopping), CancellationToken.None);
+        due = null;
+        admitted = null;
+        if (!_row.Enabled || _inFlight.Count >= _options.Concurrency)
+        {
+            return Take.Nothing;
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var d in _deliveries.Values)
+        {
+            if (!d.Failed && !_inFlight.Contains(d.Seq) && d.NextAttemptAt <= now)
+            {
+                due = d;
+                break;
+            }
+        }
+
+        var hasNext = _incoming.Reader.TryPeek(out var next);
+        if (due is not null && (!hasNext || due.Seq < next!.Seq))
+        {
+            _inFlight.Add(due.Seq);
+            _admitted.Remove(due.Seq, out admitted);
+            return Take.Started;
+        }
+
+        due = null;
+        return hasNext ? Take.Admit : Take.Nothing;
+    }
+
+    private void Launch(WebhookDelivery delivery, InboxEvent? e, CancellationToken stopping) =>
+        Track(Task.Run(() => DeliverAsync(delivery, e, stopping), CancellationToken.None));
+
+    /// <summary>Deliveries and outcome commits: <see cref="StopAsync"/> waits for them.</summary>
+    private void Track(Task task)
+    {
         _running.TryAdd(task, 0);
         task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
@@ -298,7 +322,9 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     {
         lock (_lock)
         {
-            if (!_row.Enabled)
+            // Disabled, or every slot taken: only a change (enable, a finished delivery) can start anything, and it kicks.
+            // Without the second check, admitted rows (due now, not in flight yet) made the loop spin.
+            if (!_row.Enabled || _inFlight.Count >= _options.Concurrency)
             {
                 return null;
             }
@@ -317,11 +343,11 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     }
 
     /// <summary>
-    /// Changes the in-memory state and commits the same change, in the order the changes were made; returns
-    /// once it is committed. <paramref name="kick"/>: wake the loop as soon as the change is made (a slot it
-    /// freed may be used while the change commits).
+    /// Changes the in-memory state and commits the same change, in the order the changes were made; the task
+    /// ends once it is committed. <paramref name="leadInline"/> false: when this change starts a commit, it runs
+    /// on another thread, so the caller (a delivery going on to its next event) does not wait for it.
     /// </summary>
-    private Task MutateAsync(Func<WebhookStateChange?> mutate, bool kick = false)
+    private Task MutateAsync(Func<WebhookStateChange?> mutate, bool leadInline = true)
     {
         Task committed;
         bool lead;
@@ -345,12 +371,12 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
             }
         }
 
-        if (kick)
+        if (!lead)
         {
-            Kick();
+            return committed;
         }
 
-        return lead ? LeadCommitAsync(committed) : committed;
+        return leadInline ? LeadCommitAsync(committed) : Task.Run(() => LeadCommitAsync(committed), CancellationToken.None);
     }
 
     /// <summary>
