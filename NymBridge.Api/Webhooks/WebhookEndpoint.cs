@@ -60,7 +60,8 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     private TaskCompletionSource _signal = NewSignal();
     private List<WebhookStateChange> _toCommit = [];
     private TaskCompletionSource _nextCommit = NewSignal();
-    private bool _committing;
+    private bool _committing; // a commit runs or a leader waits out the outcome window
+    private bool _windowOpen; // the leader waits: an admission may take its place at once
     private WebhookEndpointRow _row = null!;
     private long _lastAttemptId;
     private Task? _loop;
@@ -365,7 +366,9 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
                 {
                     _toCommit.Add(change);
                     committed = _nextCommit.Task;
-                    lead = !_committing;
+                    // An inline leader (an admission, due before its first attempt) takes over from a waiting one.
+                    lead = !_committing || (leadInline && _windowOpen);
+                    _windowOpen = lead ? !leadInline : _windowOpen;
                     _committing = true;
                 }
             }
@@ -376,7 +379,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
             return committed;
         }
 
-        return leadInline ? LeadCommitAsync(committed) : Task.Run(() => LeadCommitAsync(committed), CancellationToken.None);
+        return leadInline ? LeadCommitAsync(committed) : Task.Run(() => LeadLaterAsync(committed), CancellationToken.None);
     }
 
     /// <summary>
@@ -389,6 +392,32 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         await CommitQueuedAsync();
         await mine;
     }
+
+    /// <summary>
+    /// Outcomes need not be durable at once (until they are, a crash only sends those events again): waiting
+    /// <see cref="OutcomeWindow"/> lets the outcomes of every slot share one commit. Real time, not the endpoint's
+    /// <see cref="TimeProvider"/>: it only decides how many changes share a commit, nothing anyone schedules on.
+    /// An admission queued meanwhile commits everything at once, without waiting.
+    /// </summary>
+    private async Task LeadLaterAsync(Task mine)
+    {
+        await Task.Delay(OutcomeWindow, CancellationToken.None);
+        bool still;
+        lock (_commitLock)
+        {
+            still = _windowOpen;
+            _windowOpen = false;
+        }
+
+        if (still)
+        {
+            await CommitQueuedAsync();
+        }
+
+        await mine;
+    }
+
+    private static readonly TimeSpan OutcomeWindow = TimeSpan.FromMilliseconds(2);
 
     private async Task CommitQueuedAsync()
     {
