@@ -3,23 +3,27 @@ namespace NymBridge.Api.Webhooks;
 /// <summary>
 /// Where each endpoint's delivery state lives: cursor, counters, the events not yet delivered (with their
 /// attempt counts and next-attempt times), those that failed, the reply claims and the attempt log.
-/// SQLite (in the inbox's file) or memory, chosen with <c>Inbox:Store</c>.
+/// SQLite (a file next to the inbox's) or memory, chosen with <c>Inbox:Store</c>.
 /// </summary>
 /// <remarks>
 /// Invariants the dispatcher relies on: <see cref="SaveAsync"/> applies a change atomically and durably
-/// before it returns (the dispatcher commits an event's admission before delivering it, and its outcome
-/// before forgetting it), and <see cref="ClaimReplyAsync"/> returns true at most once per endpoint and seq
+/// before it returns (the dispatcher commits an event's admission before delivering it; its outcome may
+/// commit later, since until then the event's row stays and a restart only sends it again), and <see cref="ClaimReplyAsync"/> returns true at most once per endpoint and seq
 /// while the claim has not expired. Each endpoint's changes come from one writer at a time.
 /// </remarks>
 public interface IWebhookStateStore : IAsyncDisposable
 {
-    Task InitializeAsync(CancellationToken cancellationToken);
+    /// <summary>Opens the store for the inbox of this <paramref name="epoch"/>: state saved for another epoch (a new inbox file) is forgotten.</summary>
+    Task InitializeAsync(string epoch, CancellationToken cancellationToken);
 
     /// <summary>The endpoint's saved state, or null when the endpoint is new.</summary>
     Task<WebhookSavedState?> LoadAsync(string endpoint, CancellationToken cancellationToken);
 
-    /// <summary>Applies one change in one transaction; the attempt log keeps the newest <see cref="MaxAttempts"/> per endpoint.</summary>
-    Task SaveAsync(WebhookStateChange change, CancellationToken cancellationToken);
+    /// <summary>
+    /// Applies the changes, in order, in one transaction (group commit: one commit for what several deliveries
+    /// changed meanwhile); the attempt log keeps the newest <see cref="MaxAttempts"/> per endpoint.
+    /// </summary>
+    Task SaveAsync(IReadOnlyList<WebhookStateChange> changes, CancellationToken cancellationToken);
 
     /// <summary>Records that a reply is being sent for this event: true the first time, false when one already was.</summary>
     /// <param name="expiresAt">When the claim may be forgotten (the end of the reply window: no reply is sent after it anyway).</param>

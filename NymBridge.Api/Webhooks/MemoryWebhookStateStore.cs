@@ -14,7 +14,7 @@ public sealed class MemoryWebhookStateStore : IWebhookStateStore
         public Dictionary<long, DateTimeOffset> Claims { get; } = [];
     }
 
-    public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task InitializeAsync(string epoch, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<WebhookSavedState?> LoadAsync(string endpoint, CancellationToken cancellationToken)
     {
@@ -26,38 +26,46 @@ public sealed class MemoryWebhookStateStore : IWebhookStateStore
         }
     }
 
-    public Task SaveAsync(WebhookStateChange change, CancellationToken cancellationToken)
+    public Task SaveAsync(IReadOnlyList<WebhookStateChange> changes, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(changes);
         lock (_lock)
         {
-            if (!_endpoints.TryGetValue(change.Endpoint.Name, out var e))
+            foreach (var change in changes)
             {
-                _endpoints[change.Endpoint.Name] = e = new Endpoint(change.Endpoint);
-            }
-
-            e.Row = change.Endpoint;
-            foreach (var seq in change.Deletes ?? [])
-            {
-                e.Deliveries.Remove(seq);
-            }
-
-            foreach (var delivery in change.Upserts ?? [])
-            {
-                e.Deliveries[delivery.Seq] = delivery;
-            }
-
-            if (change.Attempt is { } attempt)
-            {
-                e.Attempts.AddLast(attempt);
-                while (e.Attempts.Count > IWebhookStateStore.MaxAttempts)
-                {
-                    e.Attempts.RemoveFirst();
-                }
+                Apply(change);
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    private void Apply(WebhookStateChange change)
+    {
+        if (!_endpoints.TryGetValue(change.Endpoint.Name, out var e))
+        {
+            _endpoints[change.Endpoint.Name] = e = new Endpoint(change.Endpoint);
+        }
+
+        e.Row = change.Endpoint;
+        foreach (var seq in change.Deletes ?? [])
+        {
+            e.Deliveries.Remove(seq);
+        }
+
+        foreach (var delivery in change.Upserts ?? [])
+        {
+            e.Deliveries[delivery.Seq] = delivery;
+        }
+
+        if (change.Attempt is { } attempt)
+        {
+            e.Attempts.AddLast(attempt);
+            while (e.Attempts.Count > IWebhookStateStore.MaxAttempts)
+            {
+                e.Attempts.RemoveFirst();
+            }
+        }
     }
 
     public Task<bool> ClaimReplyAsync(string endpoint, long seq, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken)

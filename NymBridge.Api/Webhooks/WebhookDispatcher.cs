@@ -33,7 +33,7 @@ public sealed class WebhookDispatcher(
             return;
         }
 
-        await store.InitializeAsync(cancellationToken);
+        await store.InitializeAsync(inbox.Epoch, cancellationToken);
         var metrics = services.GetRequiredService<WebhookMetrics>();
         var logger = loggers.CreateLogger<WebhookEndpoint>();
         foreach (var (name, endpoint) in options.Value.Endpoints.OrderBy(e => e.Key, StringComparer.Ordinal))

@@ -6,8 +6,36 @@ public sealed partial class WebhookEndpoint
 {
     public const string Succeeded = "succeeded", Retried = "retried", FailedOutcome = "failed";
 
-    /// <summary>One attempt of one event: post it, turn the answer into a reply, then commit the outcome.</summary>
+    /// <summary>
+    /// Delivers, then goes on with the next due delivery while there is one (in seq order, as the loop would
+    /// start it) in the same slot: no wake-up of the loop and no new task between two deliveries.
+    /// </summary>
     private async Task DeliverAsync(WebhookDelivery delivery, InboxEvent? e, CancellationToken stopping)
+    {
+        try
+        {
+            while (true)
+            {
+                await DeliverOneAsync(delivery, e, stopping);
+                lock (_lock)
+                {
+                    if (stopping.IsCancellationRequested || TakeDue(out var next, out e) != Take.Started)
+                    {
+                        return;
+                    }
+
+                    delivery = next!;
+                }
+            }
+        }
+        finally
+        {
+            Kick();
+        }
+    }
+
+    /// <summary>One attempt of one event: post it, turn the answer into a reply, then record the outcome.</summary>
+    private async Task DeliverOneAsync(WebhookDelivery delivery, InboxEvent? e, CancellationToken stopping)
     {
         try
         {
@@ -27,7 +55,7 @@ public sealed partial class WebhookEndpoint
             var reply = answer.Succeeded
                 ? await _replier.ReplyAsync(StoreKey, _options, e, answer, _store, _time, stopping)
                 : WebhookReplier.None;
-            await RecordAsync(delivery, e.Seq, webhookId, attempt, at, answer, reply);
+            Record(delivery, e.Seq, webhookId, attempt, at, answer, reply);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -51,10 +79,6 @@ public sealed partial class WebhookEndpoint
                 }
             }
         }
-        finally
-        {
-            Kick();
-        }
     }
 
     private Task ForgetEvictedAsync(long seq) => MutateAsync(() =>
@@ -66,10 +90,12 @@ public sealed partial class WebhookEndpoint
         return new WebhookStateChange(_row, Deletes: [seq]);
     });
 
-    private async Task RecordAsync(WebhookDelivery delivery, long seq, string webhookId, int attempt, DateTimeOffset at, WebhookResponse answer, string reply)
+    private void Record(WebhookDelivery delivery, long seq, string webhookId, int attempt, DateTimeOffset at, WebhookResponse answer, string reply)
     {
         var outcome = Succeeded;
-        await MutateAsync(() =>
+        // The slot is free once the outcome is decided, and the delivery goes on while it commits: until then
+        // its row stays in the store, so a crash in between only sends this event again.
+        var committed = MutateAsync(() =>
         {
             _inFlight.Remove(seq);
             var now = _time.GetUtcNow();
@@ -123,7 +149,8 @@ public sealed partial class WebhookEndpoint
 
             _deliveries[seq] = next;
             return new WebhookStateChange(_row, Upserts: [next], Attempt: logged);
-        });
+        }, leadInline: false);
+        Track(ObserveAsync(committed));
 
         _metrics.Delivery(Name, outcome, answer.Duration);
         if (reply is WebhookReplier.Sent or WebhookReplier.Late)
@@ -133,6 +160,20 @@ public sealed partial class WebhookEndpoint
         else if (reply.StartsWith(WebhookReplier.RefusedPrefix, StringComparison.Ordinal))
         {
             _metrics.Reply(Name, "refused");
+        }
+    }
+
+    private async Task ObserveAsync(Task committed)
+    {
+        try
+        {
+            await committed;
+        }
+#pragma warning disable CA1031 // The store failed: the row stays in the store, so a restart delivers the event again.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Log.StateFailed(_logger, Name, e);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -78,9 +79,27 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock
 
     private static async Task<(byte[]? Body, bool TooLarge, long Bytes)> ReadBodyAsync(HttpContent content, int max, CancellationToken cancellationToken)
     {
+        // Most answers are empty (204, or 200 without a body): no buffers for them.
+        if (content.Headers.ContentLength == 0)
+        {
+            return ([], false, 0);
+        }
+
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
+        using var buffer = new MemoryStream();
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            return await ReadAsync(stream, buffer, chunk, max, cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+    }
+
+    private static async Task<(byte[]? Body, bool TooLarge, long Bytes)> ReadAsync(Stream stream, MemoryStream buffer, byte[] chunk, int max, CancellationToken cancellationToken)
+    {
         long total = 0;
         int n;
         while ((n = await stream.ReadAsync(chunk, cancellationToken)) > 0)

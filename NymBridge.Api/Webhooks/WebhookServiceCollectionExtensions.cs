@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Status;
 
@@ -12,7 +13,7 @@ public static class WebhookServiceCollectionExtensions
 
     /// <summary>
     /// Binds and validates <c>Webhooks</c> (every error at once, at start), and registers the sender, the state
-    /// store (next to the inbox: SQLite in its file, or memory), the dispatcher and its status and metrics.
+    /// store (next to the inbox: SQLite in a file beside its file, or memory), the dispatcher and its status and metrics.
     /// Call after <c>AddInbox</c>: the dispatcher must start after the inbox and stop before it.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
@@ -51,7 +52,8 @@ public static class WebhookServiceCollectionExtensions
             return new MemoryWebhookStateStore();
         }
 
-        return new SqliteWebhookStateStore(InboxServiceCollectionExtensions.SqlitePath(services));
+        // Beside the inbox's own file (a relative Inbox:Path is under the data directory).
+        return new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(InboxServiceCollectionExtensions.SqlitePath(services)));
     }
 }
 
