@@ -87,21 +87,10 @@ public sealed partial class SqliteInboxStore : IInboxStore
                 return;
             }
 
-            // The inbox is the user's private messages: its folder 0700 and its files 0600 (see PrivateFiles).
-            PrivateFiles.CreateDirectory(Path.GetDirectoryName(_path)!);
-            PrivateFiles.CreateFile(_path);
-            PrivateFiles.RestrictIfExists(_path + "-wal");
-            PrivateFiles.RestrictIfExists(_path + "-shm");
-            var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = _path,
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                // No pool: disposing the store closes the file (tests reopen it; a restart must find it unlocked).
-                Pooling = false,
-            }.ToString());
+            // The inbox is the user's private messages: its folder 0700 and its files 0600.
+            var connection = PrivateSqlite.Open(_path);
             try
             {
-                connection.Open();
                 Open(connection);
             }
             catch

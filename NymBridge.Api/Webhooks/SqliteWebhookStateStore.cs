@@ -74,20 +74,9 @@ public sealed class SqliteWebhookStateStore(string path) : IWebhookStateStore
             }
 
             // The state names the user's events and endpoints: private as the inbox is.
-            PrivateFiles.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-            PrivateFiles.CreateFile(FilePath);
-            PrivateFiles.RestrictIfExists(FilePath + "-wal");
-            PrivateFiles.RestrictIfExists(FilePath + "-shm");
-            var connection = new SqliteConnection(new SqliteConnectionStringBuilder
-            {
-                DataSource = FilePath,
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Pooling = false,
-                DefaultTimeout = 30,
-            }.ToString());
+            var connection = PrivateSqlite.Open(FilePath);
             try
             {
-                connection.Open();
                 // busy_timeout: should anything else open the file, SQLite's own short waits, not 150 ms sleeps.
                 Execute(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
                 Execute(connection, null, Schema);
