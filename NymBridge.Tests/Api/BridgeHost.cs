@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using NymBridge.Api.Inbox;
@@ -101,6 +103,21 @@ public sealed class BridgeHost : IAsyncDisposable
         [.. Emulator.ReceivedFrames.Where(f => !(f.Data.Length == 1 && f.Data[0] == (byte)RequestTag.SelfAddress))];
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, object body) => Client.PostAsJsonAsync(path, body);
+
+    /// <summary>A SignalR client of <c>/hubs/messages</c> over websockets: real sockets on Kestrel, else the test server's.</summary>
+    public HubConnection CreateHubConnection()
+    {
+        IHubConnectionBuilder builder = new HubConnectionBuilder();
+        builder = BaseAddress is { } kestrel
+            ? builder.WithUrl(new Uri(kestrel, "/hubs/messages"), o => o.Transports = HttpTransportType.WebSockets)
+            : builder.WithUrl(new Uri(Client.BaseAddress!, "/hubs/messages"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler();
+                o.WebSocketFactory = async (context, token) => await Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
+            });
+        return builder.Build();
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -188,16 +188,7 @@ public class HubTests
 
     private static async Task<HubConnection> ConnectAsync(BridgeHost host, Channel<JsonElement> events, Channel<StatusPush>? statuses = null)
     {
-        IHubConnectionBuilder builder = new HubConnectionBuilder();
-        builder = host.BaseAddress is { } kestrel
-            ? builder.WithUrl(new Uri(kestrel, "/hubs/messages"), o => o.Transports = HttpTransportType.WebSockets)
-            : builder.WithUrl(new Uri(host.Client.BaseAddress!, "/hubs/messages"), o =>
-            {
-                o.Transports = HttpTransportType.WebSockets;
-                o.HttpMessageHandlerFactory = _ => host.Factory.Server.CreateHandler();
-                o.WebSocketFactory = async (context, token) => await host.Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
-            });
-        var connection = builder.Build();
+        var connection = host.CreateHubConnection();
         connection.On<JsonElement>("received", e => events.Writer.TryWrite(e));
         connection.On<JsonElement>("error", e => events.Writer.TryWrite(e));
         connection.On<StatusPush>("status", s => statuses?.Writer.TryWrite(s));

@@ -176,16 +176,7 @@ public class ShutdownTests
 
     private static async Task<HubConnection> ConnectHubAsync(BridgeHost host)
     {
-        IHubConnectionBuilder builder = new HubConnectionBuilder();
-        builder = host.BaseAddress is { } kestrel
-            ? builder.WithUrl(new Uri(kestrel, "/hubs/messages"), o => o.Transports = HttpTransportType.WebSockets)
-            : builder.WithUrl(new Uri(host.Client.BaseAddress!, "/hubs/messages"), o =>
-            {
-                o.Transports = HttpTransportType.WebSockets;
-                o.HttpMessageHandlerFactory = _ => host.Factory.Server.CreateHandler();
-                o.WebSocketFactory = async (context, token) => await host.Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
-            });
-        var connection = builder.Build();
+        var connection = host.CreateHubConnection();
         await connection.StartAsync().WaitAsync(BridgeHost.Timeout);
         return connection;
     }

@@ -229,14 +229,7 @@ public class MetricsTests
 
     private static async Task<HubConnection> ConnectHubAsync(BridgeHost host)
     {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(host.Client.BaseAddress!, "/hubs/messages"), o =>
-            {
-                o.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
-                o.HttpMessageHandlerFactory = _ => host.Factory.Server.CreateHandler();
-                o.WebSocketFactory = async (context, token) => await host.Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
-            })
-            .Build();
+        var connection = host.CreateHubConnection();
         await connection.StartAsync().WaitAsync(BridgeHost.Timeout);
         return connection;
     }
