@@ -20,20 +20,28 @@ public enum RequestTag : byte
     GetLaneQueueLength = 0x05,
 }
 
+/// <summary>
+/// A request that carries a message into the mixnet: <see cref="SendRequest"/>, <see cref="SendAnonymousRequest"/> or
+/// <see cref="ReplyRequest"/>. Each is its addressing, then <c>conn_id u64 | len u64 | data</c> on the wire.
+/// </summary>
+/// <param name="Message">The payload.</param>
+/// <param name="ConnectionId">The lane it goes on (nym-client then answers with that lane's queue length), or null for none.</param>
+public abstract record MessageRequest(ReadOnlyMemory<byte> Message, ulong? ConnectionId) : ClientRequest;
+
 /// <summary>Send to a recipient without reply SURBs: the recipient learns nothing about the sender.</summary>
-public sealed record SendRequest(NymAddress Recipient, ReadOnlyMemory<byte> Message, ulong? ConnectionId = null) : ClientRequest
+public sealed record SendRequest(NymAddress Recipient, ReadOnlyMemory<byte> Message, ulong? ConnectionId = null) : MessageRequest(Message, ConnectionId)
 {
     public override RequestTag Tag => RequestTag.Send;
 }
 
 /// <summary>Send with <see cref="ReplySurbs"/> single-use reply blocks, so the recipient can answer without knowing who asked.</summary>
-public sealed record SendAnonymousRequest(NymAddress Recipient, ReadOnlyMemory<byte> Message, uint ReplySurbs, ulong? ConnectionId = null) : ClientRequest
+public sealed record SendAnonymousRequest(NymAddress Recipient, ReadOnlyMemory<byte> Message, uint ReplySurbs, ulong? ConnectionId = null) : MessageRequest(Message, ConnectionId)
 {
     public override RequestTag Tag => RequestTag.SendAnonymous;
 }
 
 /// <summary>Answer the sender behind <see cref="SenderTag"/> using the SURBs they attached.</summary>
-public sealed record ReplyRequest(SenderTag SenderTag, ReadOnlyMemory<byte> Message, ulong? ConnectionId = null) : ClientRequest
+public sealed record ReplyRequest(SenderTag SenderTag, ReadOnlyMemory<byte> Message, ulong? ConnectionId = null) : MessageRequest(Message, ConnectionId)
 {
     public override RequestTag Tag => RequestTag.Reply;
 }

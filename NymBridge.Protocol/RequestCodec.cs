@@ -31,13 +31,8 @@ public static class RequestCodec
         _ => throw new ArgumentOutOfRangeException(nameof(request), request.GetType().Name, "Unknown request type."),
     };
 
-    public static ReadOnlyMemory<byte> GetPayload(ClientRequest request) => request switch
-    {
-        SendRequest r => r.Message,
-        SendAnonymousRequest r => r.Message,
-        ReplyRequest r => r.Message,
-        _ => ReadOnlyMemory<byte>.Empty,
-    };
+    public static ReadOnlyMemory<byte> GetPayload(ClientRequest request) =>
+        request is MessageRequest message ? message.Message : ReadOnlyMemory<byte>.Empty;
 
     public static int GetEncodedLength(ClientRequest request) =>
         checked(GetHeaderLength(request) + GetPayload(request).Length);
@@ -60,16 +55,13 @@ public static class RequestCodec
         {
             case SendRequest r:
                 r.Recipient.WriteTo(rest);
-                WriteConnectionAndLength(rest[NymAddress.Length..], r.ConnectionId, r.Message.Length);
                 break;
             case SendAnonymousRequest r:
                 BinaryPrimitives.WriteUInt32BigEndian(rest, r.ReplySurbs);
                 r.Recipient.WriteTo(rest[sizeof(uint)..]);
-                WriteConnectionAndLength(rest[(sizeof(uint) + NymAddress.Length)..], r.ConnectionId, r.Message.Length);
                 break;
             case ReplyRequest r:
                 r.SenderTag.WriteTo(rest);
-                WriteConnectionAndLength(rest[SenderTag.Length..], r.ConnectionId, r.Message.Length);
                 break;
             case ClosedConnectionRequest r:
                 BinaryPrimitives.WriteUInt64BigEndian(rest, r.ConnectionId);
@@ -77,6 +69,14 @@ public static class RequestCodec
             case GetLaneQueueLengthRequest r:
                 BinaryPrimitives.WriteUInt64BigEndian(rest, r.ConnectionId);
                 break;
+        }
+
+        if (request is MessageRequest message)
+        {
+            // Every message request ends its header the same way, right before the payload.
+            var tail = destination[(length - 2 * U64)..length];
+            BinaryPrimitives.WriteUInt64BigEndian(tail, message.ConnectionId ?? 0);
+            BinaryPrimitives.WriteUInt64BigEndian(tail[U64..], (ulong)message.Message.Length);
         }
 
         return length;
@@ -109,12 +109,6 @@ public static class RequestCodec
         var frame = new byte[GetEncodedLength(request)];
         Encode(request, frame);
         return frame;
-    }
-
-    private static void WriteConnectionAndLength(Span<byte> destination, ulong? connectionId, int length)
-    {
-        BinaryPrimitives.WriteUInt64BigEndian(destination, connectionId ?? 0);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[U64..], (ulong)length);
     }
 
     public static ClientRequest Decode(ReadOnlyMemory<byte> frame) =>

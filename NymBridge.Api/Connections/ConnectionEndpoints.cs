@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using NymBridge.Api.Http;
 using NymBridge.Api.Nym;
 using NymBridge.Api.OpenApi;
-using NymBridge.Api.Sending;
 using NymBridge.Protocol;
 
 namespace NymBridge.Api.Connections;
@@ -36,14 +35,14 @@ public static class ConnectionEndpoints
     /// <param name="id">The connection id (lane), 1 to 2^64-1.</param>
     private static async Task<Results<Ok<LaneQueueLength>, ProblemHttpResult>> QueueLengthAsync([OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)] string id, HttpContext http, INymConnection nym)
     {
-        if (!SendRequestParser.TryParseConnectionId(id, out var lane, out var error))
+        if (!LaneId.TryParse(id, out var lane, out var error))
         {
             return Problems.Validation("id", error);
         }
 
         try
         {
-            var answer = await nym.SendForLaneAsync(new GetLaneQueueLengthRequest(lane), lane, http.RequestAborted);
+            var answer = await nym.SendForLaneAsync(new GetLaneQueueLengthRequest(lane.Value), lane.Value, http.RequestAborted);
             return TypedResults.Ok(new LaneQueueLength(answer.Lane, answer.QueueLength));
         }
         catch (NymUnavailableException e)
@@ -55,14 +54,14 @@ public static class ConnectionEndpoints
     /// <param name="id">The connection id (lane), 1 to 2^64-1.</param>
     private static async Task<Results<Accepted, ProblemHttpResult>> CloseAsync([OpenApiInteger("1", OpenApiIntegerAttribute.UInt64Max)] string id, HttpContext http, INymConnection nym)
     {
-        if (!SendRequestParser.TryParseConnectionId(id, out var lane, out var error))
+        if (!LaneId.TryParse(id, out var lane, out var error))
         {
             return Problems.Validation("id", error);
         }
 
         try
         {
-            await nym.SendAsync(new ClosedConnectionRequest(lane), http.RequestAborted);
+            await nym.SendAsync(new ClosedConnectionRequest(lane.Value), http.RequestAborted);
             return TypedResults.Accepted((string?)null);
         }
         catch (NymUnavailableException e)

@@ -7,19 +7,18 @@ public static class EndpointOpenApiExtensions
     public static RouteHandlerBuilder WithResponseExample(this RouteHandlerBuilder builder, int statusCode, object example) =>
         builder.WithMetadata(new ResponseExampleMetadata(statusCode, example));
 
-    /// <summary>Describes a send endpoint: its JSON body, its raw-bytes form, and every answer it can give.</summary>
-    public static RouteHandlerBuilder AcceptsSendBody<TBody>(this RouteHandlerBuilder builder, TBody example) where TBody : notnull
+    /// <summary>Describes a send endpoint from its row of <see cref="SendKinds"/>: its JSON body, its raw-bytes form, and every answer it can give.</summary>
+    public static RouteHandlerBuilder AcceptsSendBody(this RouteHandlerBuilder builder, SendKindDefinition kind)
     {
-        var queryFields = example switch
-        {
-            SendBody => new[] { Recipient(), ConnectionId() },
-            SendAnonymousBody => [Recipient(), new QueryField("replySurbs", "Reply SURBs to attach (default 20, at most Nym:MaxReplySurbs).", "integer", false, "0", OpenApiIntegerAttribute.MaxReplySurbs), ConnectionId()],
-            _ => [new QueryField("senderTag", "The sender tag of the received message.", "string", true), ConnectionId()],
-        };
+        ArgumentNullException.ThrowIfNull(kind);
+        var queryFields = kind.Fields
+            .Where(f => f.InQuery)
+            .Select(f => new QueryField(f.Name, f.Members[0].Description, f.QueryType!, f.Required, f.Minimum, f.Maximum))
+            .ToArray();
 
         return builder
-            .WithMetadata(new SendBodyMetadata(typeof(TBody), queryFields))
-            .WithMetadata(new RequestExampleMetadata(example))
+            .WithMetadata(new SendBodyMetadata(kind.JsonBody, queryFields))
+            .WithMetadata(new RequestExampleMetadata(kind.Example))
             .Produces<SendResult>(StatusCodes.Status202Accepted)
             .Produces<SendResult>(StatusCodes.Status200OK)
             .WithResponseExample(StatusCodes.Status202Accepted, new SendResult(5))
@@ -29,8 +28,5 @@ public static class EndpointOpenApiExtensions
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
-        static QueryField Recipient() => new("recipient", "The recipient's Nym address.", "string", true);
-        static QueryField ConnectionId() => new("connectionId", "Optional lane, 1 to 2^64-1.", "integer", false, "1", OpenApiIntegerAttribute.UInt64Max);
     }
 }

@@ -1,7 +1,6 @@
 using NymBridge.Api.Messages;
 using NymBridge.Api.Nym;
 using NymBridge.Api.Status;
-using NymBridge.Api.Sending;
 
 namespace NymBridge.Api.OpenApi;
 
@@ -41,19 +40,4 @@ public static class OpenApiExamples
         Epoch: "3f2b1c0a9d8e4f7a",
         Reset: false,
         Truncated: false);
-}
-
-/// <summary>Request examples of the send endpoints.</summary>
-public static class SendExamples
-{
-    public static readonly SendBody Send = new() { Recipient = OpenApiExamples.Address, Message = System.Text.Json.JsonDocument.Parse("\"hello\"").RootElement };
-
-    public static readonly SendAnonymousBody SendAnonymous = new()
-    {
-        Recipient = OpenApiExamples.Address,
-        Message = System.Text.Json.JsonDocument.Parse("\"hello, reply if you like\"").RootElement,
-        ReplySurbs = 20,
-    };
-
-    public static readonly ReplyBody Reply = new() { SenderTag = OpenApiExamples.SenderTag, MessageBase64 = "aGVsbG8=" };
 }

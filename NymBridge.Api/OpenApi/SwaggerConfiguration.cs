@@ -32,6 +32,7 @@ public static class SwaggerConfiguration
             options.OperationFilter<AccessOperationFilter>();
             options.SchemaFilter<IntegerPropertiesSchemaFilter>();
             options.SchemaFilter<NullableReferenceSchemaFilter>();
+            options.SchemaFilter<SendBodySchemaFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
             options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, $"{typeof(SwaggerConfiguration).Assembly.GetName().Name}.xml"));
 

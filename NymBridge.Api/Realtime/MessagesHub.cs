@@ -24,11 +24,11 @@ public sealed class MessagesHub(
         await base.OnConnectedAsync();
     }
 
-    public Task<SendResult> Send(SendBody body) => DispatchAsync(SendKind.Send, parser.Validate(body));
+    public Task<SendResult> Send(SendBody body) => SendAsync(SendKinds.Send, body);
 
-    public Task<SendResult> SendAnonymous(SendAnonymousBody body) => DispatchAsync(SendKind.SendAnonymous, parser.Validate(body));
+    public Task<SendResult> SendAnonymous(SendAnonymousBody body) => SendAsync(SendKinds.SendAnonymous, body);
 
-    public Task<SendResult> Reply(ReplyBody body) => DispatchAsync(SendKind.Reply, parser.Validate(body));
+    public Task<SendResult> Reply(ReplyBody body) => SendAsync(SendKinds.Reply, body);
 
     /// <summary>
     /// Pushes every retained event with seq &gt; <paramref name="after"/> to the caller (as <c>received</c> /
@@ -64,23 +64,25 @@ public sealed class MessagesHub(
         }
     }
 
-    private async Task<SendResult> DispatchAsync(SendKind kind, SendParse parsed)
+    /// <summary>Checks and sends as REST does, for the same row of <see cref="SendKinds"/>; a problem's detail is the error.</summary>
+    private async Task<SendResult> SendAsync(SendKindDefinition kind, ISendBody body)
     {
+        var parsed = parser.Validate(kind, body);
         if (parsed.Problem is { } problem)
         {
-            metrics.SendRejected(kind);
+            metrics.SendRejected(kind.Kind);
             throw new HubException(problem.ProblemDetails.Detail);
         }
 
         try
         {
-            var result = await nym.DispatchAsync(parsed.Request!, Context.ConnectionAborted);
-            metrics.SendAccepted(kind, result.Bytes);
+            var result = await nym.SendMessageAsync(parsed.Request!, Context.ConnectionAborted);
+            metrics.SendAccepted(kind.Kind, result.Bytes);
             return result;
         }
         catch (NymUnavailableException e)
         {
-            metrics.SendUnavailable(kind);
+            metrics.SendUnavailable(kind.Kind);
             throw new HubException(e.Message);
         }
     }

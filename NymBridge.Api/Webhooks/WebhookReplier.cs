@@ -65,7 +65,7 @@ public sealed class WebhookReplier(SendRequestParser parser, INymConnection nym,
             var status = nym.NextStatusChange;
             try
             {
-                await nym.DispatchAsync(request, stopping);
+                await nym.SendMessageAsync(request, stopping);
                 return Sent;
             }
             catch (NymUnavailableException)
@@ -84,7 +84,7 @@ public sealed class WebhookReplier(SendRequestParser parser, INymConnection nym,
         }
     }
 
-    private (ClientRequest? Request, string? Refusal) ToRequest(SenderTag tag, string? contentType, byte[] body, int max)
+    private (MessageRequest? Request, string? Refusal) ToRequest(SenderTag tag, string? contentType, byte[] body, int max)
     {
         var mediaType = MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.Value : null;
         if (mediaType is null)
