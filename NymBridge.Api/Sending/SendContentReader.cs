@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using NymBridge.Api.Http;
@@ -64,5 +65,5 @@ public sealed class SendContentReader(IOptions<BridgeOptions> bridge)
         mediaType is not null && (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
                                   || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
 
-    private static (SendContent, SendParse?) Fail(Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult problem) => (default, SendParse.Fail(problem));
+    private static (SendContent, SendParse?) Fail(ProblemHttpResult problem) => (default, SendParse.Fail(problem));
 }

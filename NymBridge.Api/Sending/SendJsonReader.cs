@@ -129,6 +129,6 @@ public sealed class SendJsonReader(SendFieldRules rules)
         }
     }
 
-    internal static string Shorten(string? text, int max = 40) =>
+    private static string Shorten(string? text, int max = 40) =>
         text is null ? "" : text.Length <= max ? text : text[..max] + "…";
 }
