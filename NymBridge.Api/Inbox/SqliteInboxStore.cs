@@ -14,8 +14,8 @@ namespace NymBridge.Api.Inbox;
 /// written pages are in the operating system's page cache the moment the commit returns, so a killed
 /// or crashed bridge process loses nothing that was committed: the next open replays the WAL. Only an
 /// OS crash or power loss can roll back the last few commits (never corrupt the file; SQLite documents
-/// WAL+NORMAL as safe from corruption). That buys batches without one fsync each: 1,000 events commit
-/// in a few milliseconds. Use <c>synchronous=FULL</c> here if power-loss durability ever matters more.
+/// WAL+NORMAL as safe from corruption). That buys batches without one fsync each (what a batch costs:
+/// bench/NOTES.md). Use <c>synchronous=FULL</c> here if power-loss durability ever matters more.
 /// </para>
 /// <para>
 /// One connection, serialized by a semaphore: the bridge has one writer (the inbox batch loop) and

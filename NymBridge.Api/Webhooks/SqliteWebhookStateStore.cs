@@ -15,7 +15,7 @@ namespace NymBridge.Api.Webhooks;
 /// <para>
 /// Not in the inbox's file: SQLite has one writer per file, and Microsoft.Data.Sqlite answers a busy file by
 /// sleeping 150 ms before it tries again, so two connections writing one file made every collision cost an
-/// inbox batch or a delivery 150 ms (p99 of an event's way to its webhook: 400 ms). The state names seqs of
+/// inbox batch or a delivery 150 ms (bench/NOTES.md, 7c). The state names seqs of
 /// one inbox, so it records that inbox's epoch and forgets itself when the inbox file was replaced.
 /// </para>
 /// <para>One connection, serialized by a semaphore; the hot statements stay prepared.</para>
