@@ -26,8 +26,8 @@ public static class Ed25519Point
 
     public const int Length = 32;
 
-    // The check costs a modular exponentiation (~0.2 ms); senders talk to the same few recipients
-    // and gateways again and again, so remembered answers make repeated validation nearly free.
+    // The check costs a modular exponentiation (its cost: bench/NOTES.md); senders talk to the same few
+    // recipients and gateways again and again, so remembered answers make repeated validation nearly free.
     private const int CacheCapacity = 16_384;
     private static readonly ConcurrentDictionary<(ulong, ulong, ulong, ulong), bool> Cache = new();
 

@@ -5,25 +5,25 @@ public sealed partial class InboxService
     // Never payloads or sender tags; counts and sizes only at Debug.
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Inbox started with the {Store}")]
+        [LoggerMessage(2001, LogLevel.Information, "Inbox started with the {Store}", EventName = "InboxStarted")]
         public static partial void Started(ILogger logger, string store);
 
-        [LoggerMessage(2, LogLevel.Information, "Inbox stopped; every accepted event is stored ({Accepted} accepted since start, last seq {LastSeq})")]
+        [LoggerMessage(2002, LogLevel.Information, "Inbox stopped; every accepted event is stored ({Accepted} accepted since start, last seq {LastSeq})", EventName = "InboxStopped")]
         public static partial void Stopped(ILogger logger, long accepted, long lastSeq);
 
-        [LoggerMessage(3, LogLevel.Debug, "Inbox committed {Count} events ({Bytes} payload bytes)")]
+        [LoggerMessage(2003, LogLevel.Debug, "Inbox committed {Count} events ({Bytes} payload bytes)", EventName = "InboxCommitted")]
         public static partial void Committed(ILogger logger, int count, long bytes);
 
-        [LoggerMessage(4, LogLevel.Error, "Inbox could not store a batch of {Count} events; retrying in {DelayMs} ms")]
+        [LoggerMessage(2004, LogLevel.Error, "Inbox could not store a batch of {Count} events; retrying in {DelayMs} ms", EventName = "InboxAppendFailed")]
         public static partial void AppendFailed(ILogger logger, int count, double delayMs, Exception exception);
 
-        [LoggerMessage(5, LogLevel.Error, "Inbox stopped while its store kept failing: {Count} accepted events were not stored")]
+        [LoggerMessage(2005, LogLevel.Error, "Inbox stopped while its store kept failing: {Count} accepted events were not stored", EventName = "InboxLost")]
         public static partial void Lost(ILogger logger, int count);
 
-        [LoggerMessage(6, LogLevel.Warning, "Inbox retention is evicting events no queue read has taken; see 'dropped' in /status and raise Inbox:Capacity or Inbox:MaxBytes, or read more often")]
+        [LoggerMessage(2006, LogLevel.Warning, "Inbox retention is evicting events no queue read has taken; see 'dropped' in /status and raise Inbox:Capacity or Inbox:MaxBytes, or read more often", EventName = "InboxDropping")]
         public static partial void Dropping(ILogger logger);
 
-        [LoggerMessage(7, LogLevel.Debug, "A subscriber fell behind its buffer and is catching up from the store")]
+        [LoggerMessage(2007, LogLevel.Debug, "A subscriber fell behind its buffer and is catching up from the store", EventName = "InboxSubscriberCatchingUp")]
         public static partial void SubscriberCatchingUp(ILogger logger);
     }
 }

@@ -6,8 +6,7 @@ namespace NymBridge.Api.Inbox;
 /// </summary>
 public sealed class MemoryInboxStore : IInboxStore
 {
-    private readonly long _capacity;
-    private readonly long _maxBytes;
+    private readonly RetentionPolicy _retention;
     private readonly Lock _lock = new();
 
     // Retained events, oldest first, as a ring: seq of _ring[(_head + i) % length] is FirstSeq + i.
@@ -23,8 +22,7 @@ public sealed class MemoryInboxStore : IInboxStore
     public MemoryInboxStore(InboxOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _capacity = options.Capacity;
-        _maxBytes = options.MaxBytes;
+        _retention = RetentionPolicy.From(options);
     }
 
     public string Epoch { get; } = Guid.NewGuid().ToString("N");
@@ -136,19 +134,19 @@ public sealed class MemoryInboxStore : IInboxStore
 
     private void Evict()
     {
-        // Oldest first, never the newest (see IInboxStore).
-        while (_count > 1 && (_count > _capacity || _bytes > _maxBytes))
+        if (_retention.MustEvict(_count, _bytes))
         {
-            var oldest = _ring[_head];
-            _ring[_head] = null!;
-            _head = (_head + 1) % _ring.Length;
-            _count--;
-            _bytes -= oldest.Payload.Length;
-            _evicted++;
-            if (oldest.Seq > _queueCursor)
+            var eviction = _retention.Evict(_count, _bytes, _queueCursor, Oldest());
+            for (var i = 0; i < eviction.Evicted; i++)
             {
-                _dropped++;
+                _ring[_head] = null!;
+                _head = (_head + 1) % _ring.Length;
             }
+
+            _count = (int)eviction.Count;
+            _bytes = eviction.Bytes;
+            _evicted += eviction.Evicted;
+            _dropped += eviction.Dropped;
         }
 
         // Give memory back after a burst: the ring never stays more than four times larger than needed.
@@ -162,6 +160,15 @@ public sealed class MemoryInboxStore : IInboxStore
 
             _ring = shrunk;
             _head = 0;
+        }
+    }
+
+    private IEnumerable<(long Seq, long Size)> Oldest()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            var e = At(i);
+            yield return (e.Seq, e.Payload.Length);
         }
     }
 }

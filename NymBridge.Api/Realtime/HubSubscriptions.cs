@@ -58,6 +58,6 @@ public sealed partial class HubSubscriptions(InboxService inbox, ILogger<HubSubs
         }
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "A SignalR subscription stopped: {Error}")]
+    [LoggerMessage(5001, LogLevel.Warning, "A SignalR subscription stopped: {Error}", EventName = "HubPumpFailed")]
     private static partial void LogPumpFailed(ILogger logger, string error);
 }

@@ -30,8 +30,7 @@ public static class SecurityConfiguration
         {
             o.OnRejected = async (context, token) =>
             {
-                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)) : 1;
-                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var seconds = Problems.RetryAfter(context.HttpContext.Response, context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.Zero);
                 await Results.Problem(
                     $"Too many requests from this client (Bridge:RateLimit:PermitsPerSecond = {bridge.RateLimit.PermitsPerSecond}). Retry after {seconds} s.",
                     statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.").ExecuteAsync(context.HttpContext);

@@ -33,6 +33,6 @@ internal sealed partial class ShutdownCoordinator(
         }
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Shutting down: new sends are refused; queued sends, waiting reads and the inbox finish within {Seconds} s")]
+    [LoggerMessage(6001, LogLevel.Information, "Shutting down: new sends are refused; queued sends, waiting reads and the inbox finish within {Seconds} s", EventName = "ShuttingDown")]
     private static partial void LogShuttingDown(ILogger logger, double seconds);
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using NymBridge.Api.Http;
 using NymBridge.Api.Nym;
 using NymBridge.Api.OpenApi;
 
@@ -49,7 +50,7 @@ public static class HealthEndpoints
             return TypedResults.Ok(new HealthStatusResult("healthy"));
         }
 
-        http.Response.Headers.RetryAfter = "1";
+        Problems.RetryAfter(http.Response, TimeSpan.FromSeconds(1));
         var detail = string.Join(" ", report.Entries.Values.Select(e => e.Description).Where(d => d is not null));
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The bridge is not ready.");
     }

@@ -15,53 +15,19 @@ namespace NymBridge.Api.Webhooks;
 /// <para>
 /// Not in the inbox's file: SQLite has one writer per file, and Microsoft.Data.Sqlite answers a busy file by
 /// sleeping 150 ms before it tries again, so two connections writing one file made every collision cost an
-/// inbox batch or a delivery 150 ms (p99 of an event's way to its webhook: 400 ms). The state names seqs of
+/// inbox batch or a delivery 150 ms (bench/NOTES.md, 7c). The state names seqs of
 /// one inbox, so it records that inbox's epoch and forgets itself when the inbox file was replaced.
 /// </para>
 /// <para>One connection, serialized by a semaphore; the hot statements stay prepared.</para>
 /// </remarks>
-public sealed class SqliteWebhookStateStore(string path) : IWebhookStateStore
+public sealed partial class SqliteWebhookStateStore(string path) : IWebhookStateStore
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS webhook_endpoints (
-            name TEXT PRIMARY KEY,
-            cursor INTEGER NOT NULL,
-            enabled INTEGER NOT NULL,
-            disabled_reason TEXT NULL,
-            delivered INTEGER NOT NULL, failed INTEGER NOT NULL, dropped INTEGER NOT NULL,
-            replies_sent INTEGER NOT NULL, replies_refused INTEGER NOT NULL,
-            last_success_at INTEGER NULL,  -- UTC ticks
-            last_error_at INTEGER NULL, last_error_status INTEGER NULL, last_error_reason TEXT NULL
-        );
-        CREATE TABLE IF NOT EXISTS webhook_deliveries (
-            endpoint TEXT NOT NULL, seq INTEGER NOT NULL,
-            attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL, failed INTEGER NOT NULL,
-            error_at INTEGER NULL, error_status INTEGER NULL, error_reason TEXT NULL,
-            PRIMARY KEY (endpoint, seq)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS webhook_attempts (
-            endpoint TEXT NOT NULL, id INTEGER NOT NULL, webhook_id TEXT NOT NULL, seq INTEGER NOT NULL, attempt INTEGER NOT NULL,
-            at INTEGER NOT NULL, duration_ms INTEGER NOT NULL, status INTEGER NULL, error TEXT NULL, response_bytes INTEGER NOT NULL, reply TEXT NOT NULL,
-            PRIMARY KEY (endpoint, id)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS webhook_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS webhook_replies (
-            endpoint TEXT NOT NULL, seq INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-            PRIMARY KEY (endpoint, seq)
-        ) WITHOUT ROWID;
-        """;
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _connection;
     private Commands? _commands;
     private bool _disposed;
 
     public string FilePath { get; } = Path.GetFullPath(path);
-
-    /// <summary>The webhook state file of an inbox file: <c>inbox.db</c> → <c>inbox-webhooks.db</c>, in the same folder.</summary>
-    public static string PathFor(string inboxPath) =>
-        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(inboxPath))!,
-            Path.GetFileNameWithoutExtension(inboxPath) + "-webhooks" + Path.GetExtension(inboxPath));
 
     public async Task InitializeAsync(string epoch, CancellationToken cancellationToken)
     {
@@ -272,129 +238,5 @@ public sealed class SqliteWebhookStateStore(string path) : IWebhookStateStore
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _connection ?? throw new InvalidOperationException("The webhook state store is not initialized.");
-    }
-
-    private static void ForgetOtherEpoch(SqliteConnection connection, string epoch)
-    {
-        using var transaction = connection.BeginTransaction();
-        using (var read = Command(connection, transaction, "SELECT value FROM webhook_meta WHERE key = 'epoch';"))
-        {
-            if (read.ExecuteScalar() as string == epoch)
-            {
-                return;
-            }
-        }
-
-        Execute(connection, transaction, """
-            DELETE FROM webhook_endpoints; DELETE FROM webhook_deliveries; DELETE FROM webhook_attempts; DELETE FROM webhook_replies;
-            INSERT OR REPLACE INTO webhook_meta VALUES ('epoch', $epoch);
-            """, ("$epoch", epoch));
-        transaction.Commit();
-    }
-
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-
-        return command;
-    }
-
-    private static int Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        using var command = Command(connection, transaction, sql, parameters);
-        return command.ExecuteNonQuery();
-    }
-
-    private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
-
-    private static DateTimeOffset? NullableTime(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : Time(reader.GetInt64(i));
-
-    private static string? NullableString(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
-
-    private static WebhookError? ReadError(SqliteDataReader reader, int i) =>
-        reader.IsDBNull(i) ? null : new WebhookError(Time(reader.GetInt64(i)), reader.IsDBNull(i + 1) ? null : reader.GetInt32(i + 1), reader.GetString(i + 2));
-
-    /// <summary>The statements of <see cref="SaveAsync"/>, prepared once: parsing them again per delivery cost more than running them.</summary>
-    private sealed class Commands(SqliteConnection connection) : IDisposable
-    {
-        private readonly SqliteCommand _upsertEndpoint = Create(connection, """
-            INSERT OR REPLACE INTO webhook_endpoints VALUES ($name, $cursor, $enabled, $reason, $delivered, $failed, $dropped,
-                $replies_sent, $replies_refused, $last_success_at, $error_at, $error_status, $error_reason);
-            """, "$name", "$cursor", "$enabled", "$reason", "$delivered", "$failed", "$dropped", "$replies_sent", "$replies_refused",
-            "$last_success_at", "$error_at", "$error_status", "$error_reason");
-
-        private readonly SqliteCommand _deleteDelivery = Create(connection,
-            "DELETE FROM webhook_deliveries WHERE endpoint = $e AND seq = $seq;", "$e", "$seq");
-
-        private readonly SqliteCommand _upsertDelivery = Create(connection,
-            "INSERT OR REPLACE INTO webhook_deliveries VALUES ($e, $seq, $attempts, $next, $failed, $error_at, $error_status, $error_reason);",
-            "$e", "$seq", "$attempts", "$next", "$failed", "$error_at", "$error_status", "$error_reason");
-
-        private readonly SqliteCommand _insertAttempt = Create(connection,
-            "INSERT INTO webhook_attempts VALUES ($e, $id, $webhook_id, $seq, $attempt, $at, $duration_ms, $status, $error, $response_bytes, $reply);",
-            "$e", "$id", "$webhook_id", "$seq", "$attempt", "$at", "$duration_ms", "$status", "$error", "$response_bytes", "$reply");
-
-        private readonly SqliteCommand _trimAttempts = Create(connection,
-            "DELETE FROM webhook_attempts WHERE endpoint = $e AND id <= $upto;", "$e", "$upto");
-
-        public void Enlist(SqliteTransaction? transaction)
-        {
-            foreach (var command in All())
-            {
-                command.Transaction = transaction;
-            }
-        }
-
-        public void UpsertEndpoint(WebhookEndpointRow e) => Run(_upsertEndpoint,
-            e.Name, e.Cursor, e.Enabled ? 1 : 0, e.DisabledReason, e.Delivered, e.Failed, e.Dropped, e.RepliesSent, e.RepliesRefused,
-            e.LastSuccessAt?.UtcTicks, e.LastError?.At.UtcTicks, e.LastError?.Status, e.LastError?.Reason);
-
-        public void DeleteDelivery(string endpoint, long seq) => Run(_deleteDelivery, endpoint, seq);
-
-        public void UpsertDelivery(string endpoint, WebhookDelivery d) => Run(_upsertDelivery,
-            endpoint, d.Seq, d.Attempts, d.NextAttemptAt.UtcTicks, d.Failed ? 1 : 0, d.LastError?.At.UtcTicks, d.LastError?.Status, d.LastError?.Reason);
-
-        public void InsertAttempt(string endpoint, WebhookAttempt a) => Run(_insertAttempt,
-            endpoint, a.Id, a.WebhookId, a.Seq, a.Attempt, a.At.UtcTicks, a.DurationMs, a.Status, a.Error, a.ResponseBytes, a.Reply);
-
-        public void TrimAttempts(string endpoint, long upTo) => Run(_trimAttempts, endpoint, upTo);
-
-        public void Dispose()
-        {
-            foreach (var command in All())
-            {
-                command.Dispose();
-            }
-        }
-
-        private SqliteCommand[] All() => [_upsertEndpoint, _deleteDelivery, _upsertDelivery, _insertAttempt, _trimAttempts];
-
-        private static SqliteCommand Create(SqliteConnection connection, string sql, params string[] names)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in names)
-            {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
-            }
-
-            return command;
-        }
-
-        private static void Run(SqliteCommand command, params object?[] values)
-        {
-            for (var i = 0; i < values.Length; i++)
-            {
-                command.Parameters[i].Value = values[i] ?? DBNull.Value;
-            }
-
-            command.ExecuteNonQuery();
-        }
     }
 }

@@ -183,25 +183,25 @@ public sealed partial class WebhookEndpoint
     // Endpoint name, seq, status and duration only: never payloads, tags, URLs or secrets.
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Webhook {Endpoint} started at cursor {Cursor} with {Pending} deliveries pending")]
+        [LoggerMessage(4001, LogLevel.Information, "Webhook {Endpoint} started at cursor {Cursor} with {Pending} deliveries pending", EventName = "WebhookStarted")]
         public static partial void Started(ILogger logger, string endpoint, long cursor, int pending);
 
-        [LoggerMessage(2, LogLevel.Debug, "Webhook {Endpoint} delivered seq {Seq}: HTTP {Status} in {DurationMs} ms")]
+        [LoggerMessage(4002, LogLevel.Debug, "Webhook {Endpoint} delivered seq {Seq}: HTTP {Status} in {DurationMs} ms", EventName = "WebhookDelivered")]
         public static partial void Delivered(ILogger logger, string endpoint, long seq, int status, double durationMs);
 
-        [LoggerMessage(3, LogLevel.Warning, "Webhook {Endpoint} seq {Seq} failed (status {Status}: {Error}) after {DurationMs} ms; retrying in {DelaySeconds} s")]
+        [LoggerMessage(4003, LogLevel.Warning, "Webhook {Endpoint} seq {Seq} failed (status {Status}: {Error}) after {DurationMs} ms; retrying in {DelaySeconds} s", EventName = "WebhookRetrying")]
         public static partial void Retrying(ILogger logger, string endpoint, long seq, int? status, string error, double durationMs, double delaySeconds);
 
-        [LoggerMessage(4, LogLevel.Error, "Webhook {Endpoint} seq {Seq} failed for good (status {Status}) after {Attempts} attempts; see GET /webhooks/{Endpoint}/failures")]
+        [LoggerMessage(4004, LogLevel.Error, "Webhook {Endpoint} seq {Seq} failed for good (status {Status}) after {Attempts} attempts; see GET /webhooks/{Endpoint}/failures", EventName = "WebhookFailed")]
         public static partial void Failed(ILogger logger, string endpoint, long seq, int? status, int attempts);
 
-        [LoggerMessage(5, LogLevel.Warning, "Webhook {Endpoint} answered 410 Gone at seq {Seq}: disabled until POST /webhooks/{Endpoint}/enable")]
+        [LoggerMessage(4005, LogLevel.Warning, "Webhook {Endpoint} answered 410 Gone at seq {Seq}: disabled until POST /webhooks/{Endpoint}/enable", EventName = "WebhookGone")]
         public static partial void Gone(ILogger logger, string endpoint, long seq);
 
-        [LoggerMessage(6, LogLevel.Warning, "Webhook {Endpoint}: {Count} events up to seq {Seq} were evicted by the inbox before delivery (dropped)")]
+        [LoggerMessage(4006, LogLevel.Warning, "Webhook {Endpoint}: {Count} events up to seq {Seq} were evicted by the inbox before delivery (dropped)", EventName = "WebhookDropped")]
         public static partial void Dropped(ILogger logger, string endpoint, long count, long seq);
 
-        [LoggerMessage(7, LogLevel.Error, "Webhook {Endpoint} could not save its state; retrying")]
+        [LoggerMessage(4007, LogLevel.Error, "Webhook {Endpoint} could not save its state; retrying", EventName = "WebhookStateFailed")]
         public static partial void StateFailed(ILogger logger, string endpoint, Exception exception);
     }
 }
