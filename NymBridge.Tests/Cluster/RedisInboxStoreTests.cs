@@ -86,6 +86,42 @@ public sealed class RedisInboxStoreTests(RedisServer redis, ITestOutputHelper ou
         Assert.Equal(new InboxStats(Count: 4, Bytes: 40, FirstSeq: 1, LastSeq: 4, QueueCursor: 1, Dropped: 0, Evicted: 0), reader.GetStats());
     }
 
+    [Fact]
+    public async Task Payloads_are_stored_as_raw_bytes_whatever_they_hold()
+    {
+        var store = new RedisInboxStore(redis.Connection, NewKeys(), Bounds());
+        await store.InitializeAsync(CancellationToken.None).Limit();
+        var payload = Enumerable.Range(0, 1 << 20).Select(i => (byte)(i * 31)).ToArray(); // every byte value, CR LF and NUL too
+        var sent = new InboxEvent(0, InboxEventType.Received, TestEvents.ReceivedAt, payload, TestEvents.Tag);
+
+        await store.AppendAsync([sent], CancellationToken.None).Limit();
+        var read = Assert.Single(await store.ReadAfterAsync(0, 10, CancellationToken.None).Limit());
+
+        Assert.Equal(payload, read.Payload.ToArray());
+        Assert.Equal(TestEvents.Tag, read.SenderTag);
+        Assert.Equal(1 << 20, store.GetStats().Bytes);
+    }
+
+    [Fact]
+    public async Task Inbox_keys_lost_behind_the_bridge_s_back_start_a_new_epoch_with_seqs_going_on()
+    {
+        // What an eviction policy other than noeviction can do: the stream goes, the state hash stays.
+        var keys = NewKeys();
+        var store = new RedisInboxStore(redis.Connection, keys, Bounds());
+        await store.InitializeAsync(CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
+        var before = store.Epoch;
+
+        await redis.Connection.GetDatabase().KeyDeleteAsync(keys.Stream).Limit();
+        var read = await store.ReadAfterAsync(0, 10, CancellationToken.None).Limit();
+        var appended = await store.AppendAsync(TestEvents.Many(1, firstIndex: 4), CancellationToken.None).Limit();
+
+        Assert.Empty(read);
+        Assert.NotEqual(before, store.Epoch);
+        Assert.Equal(4, Assert.Single(appended).Seq);
+        Assert.Equal(new InboxStats(Count: 1, Bytes: 8, FirstSeq: 4, LastSeq: 4, QueueCursor: 3, Dropped: 0, Evicted: 0), store.GetStats());
+    }
+
     /// <summary>A measurement, not a target: the figure goes to the test output (and the lead's notes).</summary>
     [Fact]
     public async Task Batched_appends_with_fsync_always_measured()
