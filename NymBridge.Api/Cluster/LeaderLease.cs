@@ -15,7 +15,7 @@ namespace NymBridge.Api.Cluster;
 /// A renewal that finds the key gone or held by someone else ends the term at once.
 /// Every instance, eligible or not, reads the key each tick, so followers know where to forward sends.
 /// </remarks>
-public sealed partial class LeaderLease : IHostedService, IAsyncDisposable
+public sealed partial class LeaderLease : ILeaderLocator, IHostedService, IAsyncDisposable
 {
     // KEYS[1] leader, KEYS[2] term; ARGV[1] "instanceId|url", ARGV[2] lease ms. TIME: one clock for every instance's "since".
     private const string AcquireScript = """
@@ -104,8 +104,8 @@ public sealed partial class LeaderLease : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Every role change from now on, in order.</summary>
-    public async IAsyncEnumerable<LeadershipChange> WatchAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>Every role change from the moment of this call, in order (subscribed at once, not at the first MoveNextAsync).</summary>
+    public IAsyncEnumerable<LeadershipChange> WatchAsync(CancellationToken cancellationToken = default)
     {
         var channel = Channel.CreateUnbounded<LeadershipChange>(new UnboundedChannelOptions { SingleReader = true });
         lock (_lock)
@@ -113,6 +113,11 @@ public sealed partial class LeaderLease : IHostedService, IAsyncDisposable
             _watchers.Add(channel);
         }
 
+        return ReadAsync(channel, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<LeadershipChange> ReadAsync(Channel<LeadershipChange> channel, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         try
         {
             await foreach (var change in channel.Reader.ReadAllAsync(cancellationToken))

@@ -27,12 +27,13 @@ public static class RedisConnection
 
         try
         {
-            options = ConfigurationOptions.Parse(text, ignoreUnknown: false);
+            // Parse refuses an empty string, which a bare "!/path" leaves.
+            options = text.Length == 0 ? new ConfigurationOptions() : ConfigurationOptions.Parse(text, ignoreUnknown: false);
         }
         catch (ArgumentException e)
         {
             // The message names the keyword; a password that parses never fails, so it is not in it.
-            error = $"is not a valid StackExchange.Redis configuration string: {e.Message}";
+            error = $"is not a valid StackExchange.Redis configuration string: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}";
             return false;
         }
 
