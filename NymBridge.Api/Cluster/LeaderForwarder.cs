@@ -121,7 +121,7 @@ public sealed partial class LeaderForwarder(IHttpClientFactory clients, ILeaderL
         {
             return await leaders.RefreshLeaderAsync().WaitAsync(TimeSpan.FromSeconds(2));
         }
-        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException or ObjectDisposedException)
         {
             return null;
         }

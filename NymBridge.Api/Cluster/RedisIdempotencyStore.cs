@@ -73,7 +73,7 @@ public sealed partial class RedisIdempotencyStore : IIdempotencyStore
         {
             existing = await db.ScriptEvaluateAsync(BeginScript, [entry], [pending, ttl]);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
             // Nothing was written, so a 503 is true: the caller may retry with the same key.
             throw new NymUnavailableException("Redis cannot be reached to record the Idempotency-Key, so this was not sent; retry in a moment.", e)
@@ -118,15 +118,15 @@ public sealed partial class RedisIdempotencyStore : IIdempotencyStore
 
     internal static string HashKey(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
-    // After the send the frame is out whatever Redis says: if the mark cannot be completed it stays pending, and a retry
-    // gets 409 "outcome unknown", which is the truth from where it stands.
+    // After the send the frame is out whatever Redis says (down, or the connection already disposed at shutdown): if the
+    // mark cannot be completed it stays pending, and a retry gets 409 "outcome unknown", the truth from where it stands.
     private async Task TryAsync(Func<Task> step, string what)
     {
         try
         {
             await step();
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
         {
             Log.StepFailed(_logger, what, e.GetType().Name);
         }
