@@ -143,6 +143,12 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // A delivery that ended meanwhile tracked the commit of its outcome after the list above was taken:
+        // wait for those too, or the store closes under them and a restart sends those events again.
+        while (!_running.IsEmpty)
+        {
+            await Task.WhenAll(_running.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     public async ValueTask DisposeAsync()
