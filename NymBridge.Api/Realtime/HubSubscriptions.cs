@@ -25,12 +25,18 @@ public sealed class HubSubscriptions(IInboxFeed inbox, EventViews views, ILogger
 
     public int Count => _connections.Count;
 
+    internal IInboxFeed Inbox => inbox;
+
+    internal EventViews Views => views;
+
+    internal ILogger Logger => logger;
+
     /// <summary>Live events from now on: what came before is the client's to ask for with Replay(after).</summary>
     public void Start(string connectionId)
     {
         if (_connections.TryGetValue(connectionId, out var pump))
         {
-            pump.Start(inbox, views, inbox.LastSeq, logger);
+            pump.Start(this, inbox.LastSeq);
         }
     }
 
