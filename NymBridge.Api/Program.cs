@@ -30,8 +30,6 @@ builder.RequireKeyForRemoteListening();
 builder.Logging.AddPrivacyFilters();
 builder.AddNymEmulatorIfEnabled();
 
-// The inbox before the connection: hosted services stop in reverse order, so the reader stops
-// before the inbox flushes and closes its store.
 builder.Services
     .AddDataDirectory(builder.Configuration)
     .AddBridgeHttp()

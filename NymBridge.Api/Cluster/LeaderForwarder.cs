@@ -158,10 +158,10 @@ public sealed partial class LeaderForwarder(IHttpClientFactory clients, ILeaderL
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Could not reach the leader {Leader} to forward a send ({Error})")]
+        [LoggerMessage(11001, LogLevel.Warning, "Could not reach the leader {Leader} to forward a send ({Error})", EventName = "ClusterLeaderUnreachable")]
         public static partial void Unreachable(ILogger logger, string leader, HttpRequestError error);
 
-        [LoggerMessage(2, LogLevel.Warning, "The leader {Leader} did not answer a forwarded send ({Error}); it may have been sent")]
+        [LoggerMessage(11002, LogLevel.Warning, "The leader {Leader} did not answer a forwarded send ({Error}); it may have been sent", EventName = "ClusterLeaderNoAnswer")]
         public static partial void NoAnswer(ILogger logger, string leader, string error);
     }
 }

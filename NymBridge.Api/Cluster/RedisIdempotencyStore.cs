@@ -134,7 +134,7 @@ public sealed partial class RedisIdempotencyStore : IIdempotencyStore
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "Could not {Step} an idempotency record in Redis ({Error}); its key answers 409 until it expires")]
+        [LoggerMessage(10001, LogLevel.Warning, "Could not {Step} an idempotency record in Redis ({Error}); its key answers 409 until it expires", EventName = "ClusterIdempotencyFailed")]
         public static partial void StepFailed(ILogger logger, string step, string error);
     }
 }

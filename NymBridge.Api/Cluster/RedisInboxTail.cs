@@ -192,13 +192,13 @@ public sealed partial class RedisInboxTail : IAsyncDisposable
     // Seqs and counts only: never payloads, sender tags or epochs.
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Warning, "The Redis inbox began a new epoch (Redis restarted, failed over or lost the inbox keys, so writes may be lost); readers are told to reset")]
+        [LoggerMessage(9001, LogLevel.Warning, "The Redis inbox began a new epoch (Redis restarted, failed over or lost the inbox keys, so writes may be lost); readers are told to reset", EventName = "ClusterInboxNewEpoch")]
         public static partial void EpochChanged(ILogger logger);
 
-        [LoggerMessage(2, LogLevel.Warning, "This instance fell behind the Redis inbox's retention: events {From} to {To} were evicted before it read them; its readers are told the feed was truncated")]
+        [LoggerMessage(9002, LogLevel.Warning, "This instance fell behind the Redis inbox's retention: events {From} to {To} were evicted before it read them; its readers are told the feed was truncated", EventName = "ClusterInboxFellBehind")]
         public static partial void Gap(ILogger logger, long from, long to);
 
-        [LoggerMessage(3, LogLevel.Warning, "Could not read the Redis inbox; trying again within {TickMs} ms")]
+        [LoggerMessage(9003, LogLevel.Warning, "Could not read the Redis inbox; trying again within {TickMs} ms", EventName = "ClusterInboxReadFailed")]
         public static partial void ReadFailed(ILogger logger, double tickMs, Exception exception);
     }
 }

@@ -58,5 +58,5 @@ public sealed record InboxStats(long Count, long Bytes, long FirstSeq, long Last
 /// </param>
 public sealed record InboxTake(IReadOnlyList<InboxEvent> Events, long PreviousCursor)
 {
-    public bool Truncated => Events.Count > 0 && Events[0].Seq > PreviousCursor + 1;
+    public bool Truncated => Events.Count > 0 && InboxSeq.IsGap(PreviousCursor, Events[0].Seq);
 }

@@ -10,10 +10,10 @@ namespace NymBridge.Api.Inbox;
 public static class InboxServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds and validates the <c>Inbox</c> section, picks the store by <c>Inbox:Store</c>, and registers
-    /// <see cref="InboxService"/> as itself, as the connection's <see cref="IInboundSink"/> and as a hosted
-    /// service. Call it before registering the nym-client connection: hosted services stop in reverse
-    /// order, so the reader stops before the inbox flushes and closes its store.
+    /// Binds and validates the <c>Inbox</c> section, picks the store by <c>Inbox:Store</c>, and registers the
+    /// write path (<see cref="InboxWriter"/>: the connection's <see cref="IInboundSink"/>, a hosted lifecycle
+    /// service, the <see cref="IInboxCounters"/>) and the fan-out (<see cref="InboxFeed"/>: the
+    /// <see cref="IInboxFeed"/> readers use, and the writer's <see cref="IInboxCommitObserver"/>).
     /// </summary>
     /// <remarks>A relative <c>Inbox:Path</c> is relative to the <see cref="DataDirectory"/>.</remarks>
     public static IServiceCollection AddInbox(this IServiceCollection services, IConfiguration configuration)
@@ -26,16 +26,20 @@ public static class InboxServiceCollectionExtensions
         services.AddDataDirectory(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(CreateStore);
-        services.TryAddSingleton<InboxService>();
-        services.TryAddSingleton<IInboundSink>(static sp => sp.GetRequiredService<InboxService>());
-        services.AddHostedService(static sp => sp.GetRequiredService<InboxService>());
-        services.AddSingleton<IShutdownParticipant>(static sp => sp.GetRequiredService<InboxService>());
+        services.TryAddSingleton<InboxFeed>();
+        services.TryAddSingleton<IInboxFeed>(static sp => sp.GetRequiredService<InboxFeed>());
+        services.TryAddSingleton<IInboxCommitObserver>(static sp => sp.GetRequiredService<InboxFeed>());
+        services.TryAddSingleton<InboxWriter>();
+        services.TryAddSingleton<IInboundSink>(static sp => sp.GetRequiredService<InboxWriter>());
+        services.TryAddSingleton<IInboxCounters>(static sp => sp.GetRequiredService<InboxWriter>());
+        services.AddHostedService(static sp => sp.GetRequiredService<InboxWriter>());
+        services.AddSingleton<IShutdownParticipant>(static sp => sp.GetRequiredService<InboxFeed>());
         services.AddSingleton<IStatusContributor, InboxStatusContributor>();
         return services;
     }
 
-    /// <summary>The inbox's SQLite file: <c>Inbox:Path</c> under the data directory. Webhook state lives in the same file.</summary>
-    internal static string SqlitePath(IServiceProvider services) =>
+    /// <summary>The inbox's SQLite file: <c>Inbox:Path</c> under the data directory. Webhook state lives beside it.</summary>
+    internal static string GetInboxSqlitePath(this IServiceProvider services) =>
         services.GetRequiredService<DataDirectory>().Resolve(services.GetRequiredService<IOptions<InboxOptions>>().Value.Path);
 
     private static IInboxStore CreateStore(IServiceProvider services)
@@ -49,7 +53,7 @@ public static class InboxServiceCollectionExtensions
                 var resolved = new InboxOptions
                 {
                     Store = options.Store,
-                    Path = SqlitePath(services),
+                    Path = services.GetInboxSqlitePath(),
                     Capacity = options.Capacity,
                     MaxBytes = options.MaxBytes,
                 };

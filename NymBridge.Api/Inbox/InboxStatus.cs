@@ -11,4 +11,16 @@ namespace NymBridge.Api.Inbox;
 /// <param name="LastStoreError">The last such failure, when one happened.</param>
 public sealed record InboxStatus(
     string Epoch, InboxStats Store, long Accepted, long Committed, int Pending, int Subscribers, long SubscriberCatchUps,
-    long StoreFailures, string? LastStoreError, DateTimeOffset? LastStoreErrorAt);
+    long StoreFailures, string? LastStoreError, DateTimeOffset? LastStoreErrorAt)
+{
+    /// <summary>The write path's counters and the fan-out's, as one.</summary>
+    public static InboxStatus From(InboxWriter writer, InboxFeed feed)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(feed);
+        var lastError = writer.LastStoreError;
+        return new(
+            feed.Epoch, writer.Store, writer.Accepted, writer.Committed, writer.Pending, feed.Subscribers, feed.SubscriberCatchUps,
+            writer.StoreFailures, lastError?.Error, lastError?.At);
+    }
+}

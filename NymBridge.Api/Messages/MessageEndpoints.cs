@@ -21,7 +21,7 @@ public static class MessageEndpoints
     /// <summary>The names of the SSE control events. Never open, error or message: EventSource fires those for its own connection.</summary>
     public const string ReadyEvent = "ready", ResetEvent = "reset", TruncatedEvent = "truncated";
 
-    public static IServiceCollection AddMessages(this IServiceCollection services) => services.AddSingleton<MessagePageJson>();
+    public static IServiceCollection AddMessages(this IServiceCollection services) => services.AddSingleton<EventViews>().AddSingleton<MessagePageJson>();
 
     public static RouteGroupBuilder MapMessages(this IEndpointRouteBuilder routes)
     {
@@ -69,7 +69,7 @@ public static class MessageEndpoints
     /// <param name="after">Replay retained events with a seq above this cursor, taking nothing; without it, a queue read.</param>
     /// <param name="epoch">The epoch of the cursor: when it is not the store's, the answer says reset and starts from the oldest retained event.</param>
     private static async Task<IResult> ReadAsync(
-        HttpContext http, InboxService inbox, MessagePageJson pages, BridgeMetrics metrics,
+        HttpContext http, IInboxFeed inbox, MessagePageJson pages, BridgeMetrics metrics,
         [OpenApiInteger("0", "60")] string? wait,
         [OpenApiInteger("1", "1000")] string? max,
         [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? after,
@@ -98,7 +98,7 @@ public static class MessageEndpoints
 
     /// <param name="seq">The seq of a received message.</param>
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> PayloadAsync(
-        [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string seq, InboxService inbox, CancellationToken cancellationToken)
+        [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string seq, IInboxFeed inbox, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         var number = ParseSeq(seq, "seq", errors);
@@ -124,7 +124,7 @@ public static class MessageEndpoints
     /// <param name="after">Resume after this seq (a cursor or an event id); without it or Last-Event-ID, new events only.</param>
     /// <param name="epoch">The epoch of the cursor: when it is not the store's, the stream starts with reset and replays from the oldest retained event.</param>
     private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(
-        HttpContext http, InboxService inbox, BridgeMetrics metrics,
+        HttpContext http, IInboxFeed inbox, EventViews views, BridgeMetrics metrics,
         [FromHeader(Name = "Last-Event-ID"), OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? lastEventId,
         [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? after,
         string? epoch)
@@ -136,15 +136,15 @@ public static class MessageEndpoints
             return Problems.Validation(errors);
         }
 
-        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, metrics, start, epoch, http.RequestAborted));
+        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, views, metrics, start, epoch, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<object>> StreamEventsAsync(
-        InboxService inbox, BridgeMetrics metrics, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IInboxFeed inbox, EventViews views, BridgeMetrics metrics, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Counted while the stream is written: disposing the enumerator (the client left) ends it.
         using var subscriber = metrics.SseStream();
-        var after = start ?? inbox.GetStatus().Store.LastSeq;
+        var after = start ?? inbox.LastSeq;
         if (epoch is not null && !string.Equals(epoch, inbox.Epoch, StringComparison.Ordinal))
         {
             yield return Control(new StreamNotice(inbox.Epoch, after, "The epoch is not this store's: starting from the oldest retained event."), ResetEvent);
@@ -156,18 +156,17 @@ public static class MessageEndpoints
             yield return Control(new StreamNotice(inbox.Epoch, after, "Streaming events after this cursor."), ReadyEvent);
         }
 
-        var expected = after + 1;
+        var last = after;
         await foreach (var e in inbox.SubscribeAsync(after, cancellationToken))
         {
-            if (e.Seq != expected)
+            if (InboxSeq.IsGap(last, e.Seq))
             {
-                // Seqs are consecutive: a jump means retention evicted what lay between.
-                yield return Control(new StreamNotice(inbox.Epoch, expected - 1, $"Events {expected} to {e.Seq - 1} were evicted before they could be sent."), TruncatedEvent);
+                yield return Control(new StreamNotice(inbox.Epoch, last, $"Events {last + 1} to {e.Seq - 1} were evicted before they could be sent."), TruncatedEvent);
             }
 
-            expected = e.Seq + 1;
+            last = e.Seq;
             // No event type: a default event, which EventSource hands to onmessage; the JSON's type says received or error.
-            yield return new SseItem<object>(MessageEvent.From(e)) { EventId = e.Seq.ToString(CultureInfo.InvariantCulture) };
+            yield return new SseItem<object>(views.Message(e)) { EventId = e.Seq.ToString(CultureInfo.InvariantCulture) };
         }
     }
 

@@ -41,12 +41,10 @@ public sealed record MessageEvent
     public const string ReceivedType = "received";
     public const string ErrorType = "error";
 
-    private static readonly RecentEventCache<MessageEvent> Recent = new(Create);
-
-    public static MessageEvent From(InboxEvent e) => Recent.For(e);
-
-    private static MessageEvent Create(InboxEvent e)
+    /// <summary>Builds the view of an event; <see cref="EventViews.Message"/> builds it once for everyone who shows it.</summary>
+    public static MessageEvent Create(InboxEvent e)
     {
+        ArgumentNullException.ThrowIfNull(e);
         return e.Type == InboxEventType.Received
             ? new MessageEvent
             {

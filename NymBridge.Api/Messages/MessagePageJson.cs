@@ -14,7 +14,7 @@ namespace NymBridge.Api.Messages;
 /// Within an epoch a seq always names the same event, so the seq range, cursor and flags identify a page.
 /// One slot is enough: the waiters of one commit read one after another.
 /// </remarks>
-public sealed class MessagePageJson(IOptions<JsonOptions> json)
+public sealed class MessagePageJson(IOptions<JsonOptions> json, EventViews views)
 {
     private Page? _last;
 
@@ -31,7 +31,7 @@ public sealed class MessagePageJson(IOptions<JsonOptions> json)
             read.Cursor, read.Epoch, read.Reset, read.Truncated);
         if (Volatile.Read(ref _last) is not { } page || page.Key != key)
         {
-            var list = new MessageList([.. events.Select(MessageEvent.From)], read.Cursor, read.Epoch, read.Reset, read.Truncated);
+            var list = new MessageList([.. events.Select(views.Message)], read.Cursor, read.Epoch, read.Reset, read.Truncated);
             page = new Page(key, JsonSerializer.SerializeToUtf8Bytes(list, json.Value.SerializerOptions.GetTypeInfo(typeof(MessageList))));
             Volatile.Write(ref _last, page);
         }

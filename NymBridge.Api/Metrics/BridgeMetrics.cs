@@ -45,7 +45,7 @@ public sealed class BridgeMetrics
     private readonly StrongBox<int> _sseStreams = new();
     private readonly StrongBox<int> _longPolls = new();
 
-    public BridgeMetrics(IMeterFactory meters, INymConnection nym, InboxService inbox, HubSubscriptions hubs)
+    public BridgeMetrics(IMeterFactory meters, INymConnection nym, IInboxCounters inbox, HubSubscriptions hubs)
     {
         ArgumentNullException.ThrowIfNull(meters);
         ArgumentNullException.ThrowIfNull(nym);
@@ -73,11 +73,11 @@ public sealed class BridgeMetrics
 
         meter.CreateObservableCounter("nymbridge.inbox.events", () => InboxEvents(inbox), "{event}",
             "Inbound events stored in the inbox, by type: received or error.");
-        meter.CreateObservableUpDownCounter("nymbridge.inbox.retained.events", () => inbox.GetStatus().Store.Count, "{event}",
+        meter.CreateObservableUpDownCounter("nymbridge.inbox.retained.events", () => inbox.Store.Count, "{event}",
             "Events the inbox retains now (Inbox:Capacity bounds it).");
-        meter.CreateObservableUpDownCounter("nymbridge.inbox.retained", () => inbox.GetStatus().Store.Bytes, "By",
+        meter.CreateObservableUpDownCounter("nymbridge.inbox.retained", () => inbox.Store.Bytes, "By",
             "Payload bytes the inbox retains now (Inbox:MaxBytes bounds it).");
-        meter.CreateObservableCounter("nymbridge.inbox.dropped.events", () => inbox.GetStatus().Store.Dropped, "{event}",
+        meter.CreateObservableCounter("nymbridge.inbox.dropped.events", () => inbox.Store.Dropped, "{event}",
             "Events evicted by retention before any queue read took them (also across restarts of a SQLite inbox).");
 
         meter.CreateObservableUpDownCounter("nymbridge.subscribers", () => Subscribers(hubs.Count), "{subscriber}",
@@ -108,7 +108,7 @@ public sealed class BridgeMetrics
     private static Measurement<long>[] Frames(NymConnectionStatus status) =>
         [new(status.FramesSent, Out), new(status.FramesReceived, In)];
 
-    private static Measurement<long>[] InboxEvents(InboxService inbox) =>
+    private static Measurement<long>[] InboxEvents(IInboxCounters inbox) =>
         [new(inbox.CommittedReceived, Received), new(inbox.CommittedErrors, Error)];
 
     private Measurement<int>[] Subscribers(int hubConnections) =>

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.SignalR;
-using NymBridge.Api.Inbox;
 using NymBridge.Api.Messages;
 using NymBridge.Api.Metrics;
 using NymBridge.Api.Nym;
@@ -13,13 +12,15 @@ namespace NymBridge.Api.Realtime;
 /// <c>Reply</c> (same fields, validation and result as REST) and <c>Replay(after)</c>.
 /// </summary>
 public sealed class MessagesHub(
-    SendRequestParser parser, INymConnection nym, InboxService inbox, BridgeMetrics metrics) : Hub
+    SendRequestParser parser, INymConnection nym, HubSubscriptions subscriptions, BridgeMetrics metrics) : Hub
 {
     public const string Path = "/hubs/messages";
 
-    /// <remarks>The connection's inbox subscription is started by <see cref="SubscribingHubLifetimeManager"/>.</remarks>
+    /// <summary>Starts the connection's inbox subscription (live events from now on), then pushes <c>status</c>.</summary>
+    /// <remarks>Subscribed first, so that a client that waits for <c>status</c> before it acts misses no event after it.</remarks>
     public override async Task OnConnectedAsync()
     {
+        subscriptions.Start(Context.ConnectionId);
         await Clients.Caller.SendAsync(HubMethods.Status, StatusPush.From(nym));
         await base.OnConnectedAsync();
     }
@@ -34,34 +35,18 @@ public sealed class MessagesHub(
     /// Pushes every retained event with seq &gt; <paramref name="after"/> to the caller (as <c>received</c> /
     /// <c>error</c>), so a browser that reconnects misses nothing. The result says whether a gap was found.
     /// </summary>
-    public async Task<ReplayResult> Replay(long after)
+    /// <remarks>
+    /// Served by the connection's own pump, between two live pushes: the replayed events come as one run in seq
+    /// order, and none that the connection was pushed already comes again (see <see cref="HubSubscriptions"/>).
+    /// </remarks>
+    public Task<ReplayResult> Replay(long after)
     {
         if (after < 0)
         {
             throw new HubException("after must be a sequence number, 0 or more.");
         }
 
-        var cursor = after;
-        var count = 0;
-        var truncated = false;
-        while (true)
-        {
-            var page = await inbox.ReadAsync(cursor, null, MessageEndpoints.MaxBatch, TimeSpan.Zero, Context.ConnectionAborted);
-            truncated |= page.Truncated;
-            if (page.Events.Count == 0)
-            {
-                return new ReplayResult(count, page.Cursor, page.Epoch, truncated);
-            }
-
-            foreach (var e in page.Events)
-            {
-                var message = MessageEvent.From(e);
-                await Clients.Caller.SendAsync(message.Type, message, Context.ConnectionAborted);
-            }
-
-            count += page.Events.Count;
-            cursor = page.Cursor;
-        }
+        return subscriptions.ReplayAsync(Context.ConnectionId, after, Context.ConnectionAborted);
     }
 
     /// <summary>Checks and sends as REST does, for the same row of <see cref="SendKinds"/>; a problem's detail is the error.</summary>

@@ -17,10 +17,19 @@ public static class RealtimeConfiguration
         // ping as well would only give every idle connection a timer of its own.
         services.Configure<WebSocketOptions>(o => o.KeepAliveInterval = TimeSpan.Zero);
         services.AddSingleton<HubSubscriptions>();
-        services.AddSingleton<HubLifetimeManager<MessagesHub>, SubscribingHubLifetimeManager>();
+        // Closed over the hub, so it wins over the open-generic default (or a backplane's) and wraps it.
+        services.AddSingleton<HubLifetimeManager<MessagesHub>>(sp => new TrackingHubLifetimeManager<MessagesHub>(
+            CreateConfiguredLifetimeManager(sp, services), sp.GetRequiredService<HubSubscriptions>()));
         services.AddSingleton<IStatusContributor, SubscriberStatus>();
         services.AddHostedService<StatusBroadcaster>();
         return services;
+    }
+
+    /// <summary>The lifetime manager SignalR would use for <see cref="MessagesHub"/>: the last open-generic one registered.</summary>
+    private static HubLifetimeManager<MessagesHub> CreateConfiguredLifetimeManager(IServiceProvider provider, IServiceCollection services)
+    {
+        var configured = services.Last(d => d.ServiceType == typeof(HubLifetimeManager<>) && d.ImplementationType is not null);
+        return (HubLifetimeManager<MessagesHub>)ActivatorUtilities.CreateInstance(provider, configured.ImplementationType!.MakeGenericType(typeof(MessagesHub)));
     }
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder routes)

@@ -1,18 +1,20 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Inbox;
+using NymBridge.Api.Messages;
 
 namespace NymBridge.Api.Webhooks;
 
 /// <summary>
-/// Runs every configured endpoint. Registered after the inbox: hosted services start in order (the inbox
-/// store is open and its epoch known before an endpoint subscribes) and stop in reverse (endpoints stop
-/// before the inbox closes its store).
+/// Runs every configured endpoint. The inbox store is open (its epoch known) before any hosted service starts,
+/// and closes only after every hosted service stopped, so the endpoints need no registration order.
 /// </summary>
 public sealed class WebhookDispatcher(
     IOptions<WebhooksOptions> options,
     IWebhookStateStore store,
-    InboxService inbox,
+    IInboxFeed inbox,
+    IInboxCounters counters,
+    EventViews views,
     WebhookSender sender,
     WebhookReplier replier,
     IOptions<JsonOptions> json,
@@ -39,7 +41,8 @@ public sealed class WebhookDispatcher(
         foreach (var (name, endpoint) in options.Value.Endpoints.OrderBy(e => e.Key, StringComparer.Ordinal))
         {
             WebhookSecret.TryDecode(endpoint.Secret, out var key);
-            var runtime = new WebhookEndpoint(name, endpoint, key, inbox, store, sender, replier, metrics, json.Value.SerializerOptions, clock.Time, logger);
+            var runtime = new WebhookEndpoint(
+                name, endpoint, key, new WebhookInbox(inbox, counters, views), store, sender, replier, metrics, json.Value.SerializerOptions, clock.Time, logger);
             _endpoints[name] = runtime;
             await runtime.StartAsync(cancellationToken);
         }
@@ -51,6 +54,9 @@ public sealed class WebhookDispatcher(
         await store.DisposeAsync();
     }
 }
+
+/// <summary>What an endpoint reads of the inbox: the feed it follows, the retention counters it checks, the views it sends.</summary>
+public sealed record WebhookInbox(IInboxFeed Feed, IInboxCounters Counters, EventViews Views);
 
 /// <summary>The clock of retries and reply windows: the app's <see cref="TimeProvider"/>, unless a test gives webhooks their own.</summary>
 public sealed record WebhookClock(TimeProvider Time);

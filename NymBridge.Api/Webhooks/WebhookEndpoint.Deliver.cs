@@ -48,7 +48,7 @@ public sealed partial class WebhookEndpoint
 
             var epoch = _inbox.Epoch;
             var webhookId = WebhookPayload.WebhookId(epoch, e.Seq);
-            var body = WebhookPayload.Create(e, epoch, _json);
+            var body = WebhookPayload.Create(e, _views.Message(e), epoch, _json);
             var attempt = delivery.Attempts + 1;
             var at = _time.GetUtcNow();
             var answer = await _sender.PostAsync(_url, _key, webhookId, body, _options.Timeout, _replier.MaxAnswerBytes, stopping);

@@ -4,7 +4,7 @@ public sealed partial class WebhookEndpoint
 {
     public WebhookSummary GetSummary()
     {
-        var lastSeq = _inbox.GetStatus().Store.LastSeq;
+        var lastSeq = _inbox.LastSeq;
         lock (_lock)
         {
             var waiting = _deliveries.Values.Where(d => !d.Failed).ToList();
@@ -21,7 +21,7 @@ public sealed partial class WebhookEndpoint
     {
         get
         {
-            var lastSeq = _inbox.GetStatus().Store.LastSeq;
+            var lastSeq = _inbox.LastSeq;
             lock (_lock)
             {
                 return Math.Max(0, lastSeq - _row.Cursor) + _deliveries.Values.Count(d => !d.Failed);
@@ -48,7 +48,7 @@ public sealed partial class WebhookEndpoint
     public async Task<IReadOnlyList<long>> RedeliverAsync(WebhookRedeliverSelection selection)
     {
         ArgumentNullException.ThrowIfNull(selection);
-        var stats = _inbox.GetStatus().Store;
+        var stats = _counters.Store;
         var queued = new List<long>();
         await MutateAsync(() =>
         {

@@ -2,28 +2,22 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
 using NymBridge.Api.Inbox;
+using NymBridge.Api.Messages;
 
 namespace NymBridge.Api.Webhooks;
 
 /// <summary>
 /// One configured endpoint at run time: follows the inbox from its cursor, delivers up to
 /// <c>Concurrency</c> events at a time (started in seq order), retries on the schedule, and keeps its
-/// state in the <see cref="IWebhookStateStore"/>. Split by concern: this file the loop, <c>.Deliver</c>
-/// one attempt and its outcome, <c>.Manage</c> what the management API reads and changes.
+/// state in the <see cref="IWebhookStateStore"/>. Split by concern: this file the loop, <c>.Admit</c>
+/// what may start when, <c>.Commit</c> the group commit of state changes, <c>.Deliver</c> one attempt and its
+/// outcome, <c>.Manage</c> what the management API reads and changes.
 /// </summary>
 /// <remarks>
 /// <para>
 /// At least once: an event's admission (cursor past it, a delivery row due now) is committed before its
 /// first attempt, and the row goes only when its outcome commits. A crash leaves the rows of the events
 /// admitted and not yet recorded due, so a restart sends exactly those again, with the same webhook-id.
-/// </para>
-/// <para>
-/// Few commits per delivery: new events are admitted up to <see cref="AdmitBatch"/> at a time in one
-/// transaction (their rows due at once, started in seq order as slots free up), and every change goes
-/// through one group commit: changes made while a commit runs are committed together by the next one.
-/// A finished attempt frees its slot when its outcome is decided, before that outcome commits: a crash
-/// in between only sends the event again (its row is still there), and the reply claim, which is what
-/// keeps a reply single, is committed on its own before the Reply frame (<see cref="WebhookReplier"/>).
 /// </para>
 /// <para>
 /// No polling: the loop sleeps on one signal, set by the inbox subscription (woken by the inbox commit),
@@ -39,7 +33,9 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     private readonly WebhookEndpointOptions _options;
     private readonly Uri _url;
     private readonly byte[] _key;
-    private readonly InboxService _inbox;
+    private readonly IInboxFeed _inbox;
+    private readonly IInboxCounters _counters;
+    private readonly EventViews _views;
     private readonly IWebhookStateStore _store;
     private readonly WebhookSender _sender;
     private readonly WebhookReplier _replier;
@@ -68,7 +64,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     private Task? _reader;
 
     public WebhookEndpoint(
-        string name, WebhookEndpointOptions options, byte[] key, InboxService inbox, IWebhookStateStore store, WebhookSender sender,
+        string name, WebhookEndpointOptions options, byte[] key, WebhookInbox inbox, IWebhookStateStore store, WebhookSender sender,
         WebhookReplier replier, WebhookMetrics metrics, JsonSerializerOptions json, TimeProvider time, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -77,7 +73,10 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         _options = options;
         _url = new Uri(options.Url!, UriKind.Absolute);
         _key = key;
-        _inbox = inbox;
+        ArgumentNullException.ThrowIfNull(inbox);
+        _inbox = inbox.Feed;
+        _counters = inbox.Counters;
+        _views = inbox.Views;
         _store = store;
         _sender = sender;
         _replier = replier;
@@ -99,9 +98,9 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         var saved = await _store.LoadAsync(StoreKey, cancellationToken);
         if (saved is null)
         {
-            var stats = _inbox.GetStatus().Store;
+            var stats = _counters.Store;
             var cursor = _options.StartFrom.Equals(WebhookEndpointOptions.StartFromOldest, StringComparison.OrdinalIgnoreCase)
-                ? (stats.Count > 0 ? stats.FirstSeq - 1 : stats.LastSeq)
+                ? InboxSeq.BeforeOldest(stats)
                 : stats.LastSeq;
             _row = new WebhookEndpointRow(StoreKey, cursor, true, null, 0, 0, 0, 0, 0, null, null);
             await _store.SaveAsync([new WebhookStateChange(_row)], cancellationToken);
@@ -144,6 +143,12 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // A delivery that ended meanwhile tracked the commit of its outcome after the list above was taken:
+        // wait for those too, or the store closes under them and a restart sends those events again.
+        while (!_running.IsEmpty)
+        {
+            await Task.WhenAll(_running.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -198,261 +203,6 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
             var wait = NextDueIn();
             var woken = wait is { } timeout ? signal.WaitAsync(timeout, _time, stopping) : signal.WaitAsync(stopping);
             await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    /// <summary>Starts what may start now, lowest seq first: due retries and redeliveries, and new events from the inbox.</summary>
-    private async Task StartDueAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            lock (_lock)
-            {
-                switch (TakeDue(out var due, out var admitted))
-                {
-                    case Take.Started:
-                        Launch(due!, admitted, stopping);
-                        continue;
-                    case Take.Nothing:
-                        return;
-                }
-            }
-
-            var batch = new List<InboxEvent>();
-            while (batch.Count < AdmitBatch && _incoming.Reader.TryRead(out var incoming))
-            {
-                batch.Add(incoming);
-            }
-
-            if (batch.Count > 0)
-            {
-                await AdmitAsync(batch);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Moves the cursor past new events and commits the rows of those to deliver, in one transaction, before
-    /// any is delivered; the loop then starts them, lowest seq first, as slots free up.
-    /// </summary>
-    private async Task AdmitAsync(List<InboxEvent> batch)
-    {
-        // Evicted between the commit and now: the endpoint never got it, so it counts as dropped, never silently.
-        var firstRetained = _inbox.GetStatus().Store.FirstSeq;
-        await MutateAsync(() =>
-        {
-            List<WebhookDelivery>? upserts = null;
-            var now = _time.GetUtcNow();
-            foreach (var e in batch)
-            {
-                var retained = e.Seq >= firstRetained;
-                var dropped = Math.Max(0, e.Seq - _row.Cursor - 1);
-                var wanted = _options.Wants(e.Type);
-                if (wanted && !retained)
-                {
-                    dropped++;
-                }
-
-                _row = _row with { Cursor = e.Seq, Dropped = _row.Dropped + dropped };
-                if (dropped > 0)
-                {
-                    Log.Dropped(_logger, Name, dropped, e.Seq);
-                }
-
-                if (wanted && retained)
-                {
-                    var admitted = new WebhookDelivery(e.Seq, 0, now, false, null);
-                    _deliveries[e.Seq] = admitted;
-                    _admitted[e.Seq] = e;
-                    (upserts ??= []).Add(admitted);
-                }
-            }
-
-            return new WebhookStateChange(_row, Upserts: upserts);
-        });
-    }
-
-    private enum Take { Started, Admit, Nothing }
-
-    /// <summary>
-    /// Under the lock: takes a slot for the lowest due delivery (<see cref="Take.Started"/>), unless a new event
-    /// with a lower seq must be admitted first (<see cref="Take.Admit"/>), or nothing may start now.
-    /// </summary>
-    private Take TakeDue(out WebhookDelivery? due, out InboxEvent? admitted)
-    {
-        due = null;
-        admitted = null;
-        if (!_row.Enabled || _inFlight.Count >= _options.Concurrency)
-        {
-            return Take.Nothing;
-        }
-
-        var now = _time.GetUtcNow();
-        foreach (var d in _deliveries.Values)
-        {
-            if (!d.Failed && !_inFlight.Contains(d.Seq) && d.NextAttemptAt <= now)
-            {
-                due = d;
-                break;
-            }
-        }
-
-        var hasNext = _incoming.Reader.TryPeek(out var next);
-        if (due is not null && (!hasNext || due.Seq < next!.Seq))
-        {
-            _inFlight.Add(due.Seq);
-            _admitted.Remove(due.Seq, out admitted);
-            return Take.Started;
-        }
-
-        due = null;
-        return hasNext ? Take.Admit : Take.Nothing;
-    }
-
-    private void Launch(WebhookDelivery delivery, InboxEvent? e, CancellationToken stopping) =>
-        Track(Task.Run(() => DeliverAsync(delivery, e, stopping), CancellationToken.None));
-
-    /// <summary>Deliveries and outcome commits: <see cref="StopAsync"/> waits for them.</summary>
-    private void Track(Task task)
-    {
-        _running.TryAdd(task, 0);
-        task.ContinueWith(t => _running.TryRemove(t, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private TimeSpan? NextDueIn()
-    {
-        lock (_lock)
-        {
-            // Disabled, or every slot taken: only a change (enable, a finished delivery) can start anything, and it kicks.
-            // Without the second check, admitted rows (due now, not in flight yet) made the loop spin.
-            if (!_row.Enabled || _inFlight.Count >= _options.Concurrency)
-            {
-                return null;
-            }
-
-            DateTimeOffset? next = null;
-            foreach (var d in _deliveries.Values)
-            {
-                if (!d.Failed && !_inFlight.Contains(d.Seq) && (next is null || d.NextAttemptAt < next))
-                {
-                    next = d.NextAttemptAt;
-                }
-            }
-
-            return next is { } at ? Max(at - _time.GetUtcNow(), TimeSpan.Zero) : null;
-        }
-    }
-
-    /// <summary>
-    /// Changes the in-memory state and commits the same change, in the order the changes were made; the task
-    /// ends once it is committed. <paramref name="leadInline"/> false: when this change starts a commit, it runs
-    /// on another thread, so the caller (a delivery going on to its next event) does not wait for it.
-    /// </summary>
-    private Task MutateAsync(Func<WebhookStateChange?> mutate, bool leadInline = true)
-    {
-        Task committed;
-        bool lead;
-        lock (_lock)
-        {
-            var change = mutate();
-            lock (_commitLock)
-            {
-                if (change is null)
-                {
-                    committed = Task.CompletedTask;
-                    lead = false;
-                }
-                else
-                {
-                    _toCommit.Add(change);
-                    committed = _nextCommit.Task;
-                    // An inline leader (an admission, due before its first attempt) takes over from a waiting one.
-                    lead = !_committing || (leadInline && _windowOpen);
-                    _windowOpen = lead ? !leadInline : _windowOpen;
-                    _committing = true;
-                }
-            }
-        }
-
-        if (!lead)
-        {
-            return committed;
-        }
-
-        return leadInline ? LeadCommitAsync(committed) : Task.Run(() => LeadLaterAsync(committed), CancellationToken.None);
-    }
-
-    /// <summary>
-    /// Group commit: the caller that found no commit running commits everything queued, its own change
-    /// included, in one transaction; changes queued meanwhile go in the next one, led by a fresh task so
-    /// that no caller (the loop admitting events) is kept committing other callers' changes.
-    /// </summary>
-    private async Task LeadCommitAsync(Task mine)
-    {
-        await CommitQueuedAsync();
-        await mine;
-    }
-
-    /// <summary>
-    /// Outcomes need not be durable at once (until they are, a crash only sends those events again): waiting
-    /// <see cref="OutcomeWindow"/> lets the outcomes of every slot share one commit. Real time, not the endpoint's
-    /// <see cref="TimeProvider"/>: it only decides how many changes share a commit, nothing anyone schedules on.
-    /// An admission queued meanwhile commits everything at once, without waiting.
-    /// </summary>
-    private async Task LeadLaterAsync(Task mine)
-    {
-        await Task.Delay(OutcomeWindow, CancellationToken.None);
-        bool still;
-        lock (_commitLock)
-        {
-            still = _windowOpen;
-            _windowOpen = false;
-        }
-
-        if (still)
-        {
-            await CommitQueuedAsync();
-        }
-
-        await mine;
-    }
-
-    private static readonly TimeSpan OutcomeWindow = TimeSpan.FromMilliseconds(2);
-
-    private async Task CommitQueuedAsync()
-    {
-        List<WebhookStateChange> batch;
-        TaskCompletionSource done;
-        lock (_commitLock)
-        {
-            batch = _toCommit;
-            done = _nextCommit;
-            _toCommit = [];
-            _nextCommit = NewSignal();
-        }
-
-        try
-        {
-            await _store.SaveAsync(batch, CancellationToken.None);
-            done.TrySetResult();
-        }
-#pragma warning disable CA1031 // Handed to every change of the batch: each caller handles a failed save as before.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            done.TrySetException(e);
-        }
-
-        bool more;
-        lock (_commitLock)
-        {
-            more = _toCommit.Count > 0;
-            _committing = more;
-        }
-
-        if (more)
-        {
-            _ = Task.Run(CommitQueuedAsync, CancellationToken.None);
         }
     }
 

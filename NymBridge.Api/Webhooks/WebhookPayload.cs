@@ -17,7 +17,8 @@ public static class WebhookPayload
     /// <summary><c>evt_&lt;epoch&gt;_&lt;seq&gt;</c>: the same on every attempt, so receivers can deduplicate on it.</summary>
     public static string WebhookId(string epoch, long seq) => string.Create(CultureInfo.InvariantCulture, $"evt_{epoch}_{seq}");
 
-    public static byte[] Create(InboxEvent e, string epoch, JsonSerializerOptions json)
+    /// <param name="data">The event as <c>GET /messages</c> shows it (<see cref="EventViews.Message"/>).</param>
+    public static byte[] Create(InboxEvent e, MessageEvent data, string epoch, JsonSerializerOptions json)
     {
         ArgumentNullException.ThrowIfNull(e);
         using var buffer = new MemoryStream();
@@ -28,7 +29,7 @@ public static class WebhookPayload
             writer.WritePropertyName("timestamp");
             JsonSerializer.Serialize(writer, e.ReceivedAt, json);
             writer.WritePropertyName("data");
-            JsonSerializer.Serialize(writer, MessageEvent.From(e), json);
+            JsonSerializer.Serialize(writer, data, json);
             writer.WriteString("epoch", epoch);
             writer.WriteEndObject();
         }

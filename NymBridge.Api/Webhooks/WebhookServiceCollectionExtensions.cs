@@ -14,7 +14,8 @@ public static class WebhookServiceCollectionExtensions
     /// <summary>
     /// Binds and validates <c>Webhooks</c> (every error at once, at start), and registers the sender, the state
     /// store (next to the inbox: SQLite in a file beside its file, or memory), the dispatcher and its status and metrics.
-    /// Call after <c>AddInbox</c>: the dispatcher must start after the inbox and stop before it.
+    /// The dispatcher starts after the inbox store is open and stops before it closes, whatever the order of the
+    /// <c>Add...</c> calls: the inbox opens and flushes in the host's starting and stopped phases.
     /// </summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
@@ -53,7 +54,7 @@ public static class WebhookServiceCollectionExtensions
         }
 
         // Beside the inbox's own file (a relative Inbox:Path is under the data directory).
-        return new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(InboxServiceCollectionExtensions.SqlitePath(services)));
+        return new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(services.GetInboxSqlitePath()));
     }
 }
 

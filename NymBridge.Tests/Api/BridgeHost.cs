@@ -50,7 +50,7 @@ public sealed class BridgeHost : IAsyncDisposable
     public WebApplicationFactory<Program> Factory { get; }
     public HttpClient Client { get; }
     public INymConnection Nym => Factory.Services.GetRequiredService<INymConnection>();
-    public InboxService Inbox => Factory.Services.GetRequiredService<InboxService>();
+    public InboxProbe Inbox => new(Factory.Services);
 
     public static Task<BridgeHost> StartAsync(
         IDictionary<string, string?>? settings = null, EmulatorOptions? emulatorOptions = null, Action<IWebHostBuilder>? configure = null) =>

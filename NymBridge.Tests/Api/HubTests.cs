@@ -95,6 +95,41 @@ public class HubTests
     }
 
     [Fact]
+    public async Task Replay_while_live_events_arrive_never_interleaves_with_them_and_pushes_no_event_twice()
+    {
+        await using var host = await BridgeHost.StartAsync();
+        await MessagesTests.InjectMixAsync(host, 300);
+        await MessagesTests.WaitForCommittedAsync(host, 300);
+        var events = Channel.CreateUnbounded<JsonElement>();
+        await using var hub = await ConnectAsync(host, events);
+
+        // Live events go on arriving while the client asks for the 300 it missed.
+        var live = Task.Run(() => MessagesTests.InjectMixAsync(host, 600));
+        var seqs = new List<long> { await NextSeqAsync(events) };
+        var replay = await hub.InvokeAsync<ReplayResult>("Replay", 0L).WaitAsync(BridgeHost.Timeout);
+        var again = await hub.InvokeAsync<ReplayResult>("Replay", 100L).WaitAsync(BridgeHost.Timeout);
+        await live.WaitAsync(BridgeHost.Timeout);
+        await host.Emulator.InjectReceivedAsync("last"u8.ToArray()); // seq 901: pushed after everything before it
+        while (seqs[^1] != 901)
+        {
+            seqs.Add(await NextSeqAsync(events));
+        }
+
+        // Live from 301 up to some P, the replay's 1..300 as one run, then live from P + 1: nothing twice, nothing missing.
+        var replayStart = seqs.IndexOf(1);
+        var lastLiveBefore = seqs[replayStart - 1];
+        Assert.Equal(Enumerable.Range(301, (int)lastLiveBefore - 300).Select(i => (long)i), seqs[..replayStart]);
+        Assert.Equal(Enumerable.Range(1, 300).Select(i => (long)i), seqs.Skip(replayStart).Take(300));
+        Assert.Equal(Enumerable.Range((int)lastLiveBefore + 1, 901 - (int)lastLiveBefore).Select(i => (long)i), seqs.Skip(replayStart + 300));
+        Assert.Equal((300, false), (replay.Replayed, replay.Truncated));
+        Assert.True(replay.Cursor >= lastLiveBefore, $"cursor {replay.Cursor} is below the last event pushed before the replay ({lastLiveBefore})");
+        Assert.Equal(0, again.Replayed); // everything after 100 was pushed already
+    }
+
+    private static async Task<long> NextSeqAsync(Channel<JsonElement> events) =>
+        (await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout)).GetProperty("seq").GetInt64();
+
+    [Fact]
     public async Task Sends_through_the_hub_validate_like_rest_and_carry_a_one_MiB_payload()
     {
         await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Bridge:MaxMessageBytes"] = "2000000" });

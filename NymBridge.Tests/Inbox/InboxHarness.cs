@@ -3,24 +3,33 @@ using NymBridge.Api.Inbox;
 
 namespace NymBridge.Tests.Inbox;
 
-/// <summary>A started <see cref="InboxService"/> over a given store; disposing stops it (within the test timeout).</summary>
+/// <summary>
+/// A started <see cref="InboxWriter"/> and the <see cref="InboxFeed"/> it tells of its commits, over a given
+/// store, wired as the bridge wires them; disposing stops the writer (within the test timeout).
+/// </summary>
 internal sealed class InboxHarness : IAsyncDisposable
 {
-    private InboxHarness(InboxService service, IInboxStore store)
+    private InboxHarness(InboxWriter writer, InboxFeed feed, IInboxStore store)
     {
-        Service = service;
+        Writer = writer;
+        Feed = feed;
         Store = store;
     }
 
-    public InboxService Service { get; }
+    public InboxWriter Writer { get; }
+
+    public InboxFeed Feed { get; }
 
     public IInboxStore Store { get; }
 
+    public InboxStatus Status => InboxStatus.From(Writer, Feed);
+
     public static async Task<InboxHarness> StartAsync(IInboxStore store)
     {
-        var service = new InboxService(store, TimeProvider.System, NullLogger<InboxService>.Instance);
-        await service.StartAsync(CancellationToken.None).Limit();
-        return new InboxHarness(service, store);
+        var feed = new InboxFeed(store, TimeProvider.System, NullLogger<InboxFeed>.Instance);
+        var writer = new InboxWriter(store, feed, TimeProvider.System, NullLogger<InboxWriter>.Instance);
+        await writer.StartingAsync(CancellationToken.None).Limit();
+        return new InboxHarness(writer, feed, store);
     }
 
     public static Task<InboxHarness> StartMemoryAsync(long capacity = 100_000, long maxBytes = 1L << 30) =>
@@ -31,7 +40,7 @@ internal sealed class InboxHarness : IAsyncDisposable
     {
         for (var i = firstIndex; i < firstIndex + count; i++)
         {
-            await Service.AcceptAsync(TestEvents.Response(i, size), TestEvents.ReceivedAt, CancellationToken.None).Limit();
+            await Writer.AcceptAsync(TestEvents.Response(i, size), TestEvents.ReceivedAt, CancellationToken.None).Limit();
         }
     }
 
@@ -40,13 +49,17 @@ internal sealed class InboxHarness : IAsyncDisposable
     {
         while (Store.GetStats().LastSeq < seq)
         {
-            await Service.ReadAsync(seq - 1, null, 1, TimeSpan.FromSeconds(10), CancellationToken.None).Limit();
+            await Feed.ReadAsync(seq - 1, null, 1, TimeSpan.FromSeconds(10), CancellationToken.None).Limit();
         }
     }
 
+    /// <summary>A queue read when <paramref name="afterSeq"/> is null, else a replay; the events only.</summary>
+    public async Task<IReadOnlyList<InboxEvent>> WaitForEventsAsync(long? afterSeq, int max, TimeSpan wait, CancellationToken cancellationToken) =>
+        (await Feed.ReadAsync(afterSeq, null, max, wait, cancellationToken)).Events;
+
     public async ValueTask DisposeAsync()
     {
-        await Service.StopAsync(CancellationToken.None).Limit();
-        Service.Dispose();
+        await Writer.StoppedAsync(CancellationToken.None).Limit();
+        Writer.Dispose();
     }
 }

@@ -11,15 +11,19 @@ namespace NymBridge.Tests.Inbox;
 public sealed class InboxServiceCollectionExtensionsTests
 {
     [Fact]
-    public async Task One_inbox_is_the_service_the_inbound_sink_and_a_hosted_service()
+    public async Task One_writer_is_the_inbound_sink_and_a_hosted_service_and_one_feed_hears_its_commits()
     {
         var provider = Build(new() { ["Inbox:Store"] = "Memory" });
         try
         {
-            var inbox = provider.GetRequiredService<InboxService>();
+            var writer = provider.GetRequiredService<InboxWriter>();
+            var feed = provider.GetRequiredService<InboxFeed>();
 
-            Assert.Same(inbox, provider.GetRequiredService<IInboundSink>());
-            Assert.Contains(provider.GetServices<IHostedService>(), s => ReferenceEquals(s, inbox));
+            Assert.Same(writer, provider.GetRequiredService<IInboundSink>());
+            Assert.Same(writer, provider.GetRequiredService<IInboxCounters>());
+            Assert.Contains(provider.GetServices<IHostedService>(), s => ReferenceEquals(s, writer));
+            Assert.Same(feed, provider.GetRequiredService<IInboxFeed>());
+            Assert.Same(feed, provider.GetRequiredService<IInboxCommitObserver>());
             Assert.IsType<MemoryInboxStore>(provider.GetRequiredService<IInboxStore>());
         }
         finally

@@ -17,7 +17,7 @@ public sealed class InboxServiceTests
         var seen = new List<InboxEvent>();
         while (seen.Count < 10_000)
         {
-            var read = await inbox.Service.ReadAsync(null, null, 1_000, LongWait, CancellationToken.None).Limit();
+            var read = await inbox.Feed.ReadAsync(null, null, 1_000, LongWait, CancellationToken.None).Limit();
             Assert.NotEmpty(read.Events);
             Assert.False(read.Truncated);
             Assert.Equal(read.Events[^1].Seq, read.Cursor);
@@ -27,8 +27,8 @@ public sealed class InboxServiceTests
         await accepting.Limit();
         Assert.Equal(Enumerable.Range(1, 10_000).Select(i => (long)i), seen.Select(e => e.Seq));
         Assert.Equal(Enumerable.Range(1, 10_000), seen.Select(TestEvents.IndexOf));
-        Assert.Empty(await inbox.Service.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).Limit());
-        var status = inbox.Service.GetStatus();
+        Assert.Empty(await inbox.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).Limit());
+        var status = inbox.Status;
         Assert.Equal((10_000L, 10_000L, 0, 10_000L), (status.Accepted, status.Committed, status.Pending, status.Store.QueueCursor));
     }
 
@@ -39,8 +39,8 @@ public sealed class InboxServiceTests
         await inbox.AcceptAsync(100);
         await inbox.CommittedAsync(100);
 
-        var replay = await inbox.Service.ReadAsync(40, inbox.Service.Epoch, 1_000, TimeSpan.Zero, CancellationToken.None).Limit();
-        var queue = await inbox.Service.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).Limit();
+        var replay = await inbox.Feed.ReadAsync(40, inbox.Feed.Epoch, 1_000, TimeSpan.Zero, CancellationToken.None).Limit();
+        var queue = await inbox.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).Limit();
 
         Assert.Equal(Enumerable.Range(41, 60).Select(i => (long)i), replay.Events.Select(e => e.Seq));
         Assert.Equal((100L, false, false), (replay.Cursor, replay.Reset, replay.Truncated));
@@ -54,7 +54,7 @@ public sealed class InboxServiceTests
         using var cts = new CancellationTokenSource();
 
         var waiting = Enumerable.Range(0, 100)
-            .Select(_ => inbox.Service.ReadAsync(null, null, 10, LongWait, cts.Token))
+            .Select(_ => inbox.Feed.ReadAsync(null, null, 10, LongWait, cts.Token))
             .ToArray();
         await inbox.AcceptAsync(1);
         var taken = await Task.WhenAny(waiting).Limit();
@@ -70,10 +70,10 @@ public sealed class InboxServiceTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
 
-        var read = await inbox.Service.ReadAsync(null, null, 10, TimeSpan.FromMilliseconds(100), CancellationToken.None).Limit();
+        var read = await inbox.Feed.ReadAsync(null, null, 10, TimeSpan.FromMilliseconds(100), CancellationToken.None).Limit();
 
         Assert.Empty(read.Events);
-        Assert.Equal((0L, inbox.Service.Epoch, false, false), (read.Cursor, read.Epoch, read.Reset, read.Truncated));
+        Assert.Equal((0L, inbox.Feed.Epoch, false, false), (read.Cursor, read.Epoch, read.Reset, read.Truncated));
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class InboxServiceTests
         await using var inbox = await InboxHarness.StartMemoryAsync();
         using var cts = new CancellationTokenSource();
 
-        var waiting = inbox.Service.ReadAsync(0, null, 10, LongWait, cts.Token);
+        var waiting = inbox.Feed.ReadAsync(0, null, 10, LongWait, cts.Token);
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting).Limit();
@@ -95,13 +95,13 @@ public sealed class InboxServiceTests
         await inbox.AcceptAsync(6);
         await inbox.CommittedAsync(6);
 
-        var foreign = await inbox.Service.ReadAsync(5, "another-epoch", 100, LongWait, CancellationToken.None).Limit();
-        var same = await inbox.Service.ReadAsync(4, inbox.Service.Epoch, 100, LongWait, CancellationToken.None).Limit();
-        var unknown = await inbox.Service.ReadAsync(4, null, 100, LongWait, CancellationToken.None).Limit();
+        var foreign = await inbox.Feed.ReadAsync(5, "another-epoch", 100, LongWait, CancellationToken.None).Limit();
+        var same = await inbox.Feed.ReadAsync(4, inbox.Feed.Epoch, 100, LongWait, CancellationToken.None).Limit();
+        var unknown = await inbox.Feed.ReadAsync(4, null, 100, LongWait, CancellationToken.None).Limit();
 
         Assert.True(foreign.Reset);
         Assert.True(foreign.Truncated); // this epoch's 1 and 2 are gone too
-        Assert.Equal(inbox.Service.Epoch, foreign.Epoch);
+        Assert.Equal(inbox.Feed.Epoch, foreign.Epoch);
         Assert.Equal([3L, 4, 5, 6], foreign.Events.Select(e => e.Seq));
         Assert.False(same.Reset);
         Assert.Equal([5L, 6], same.Events.Select(e => e.Seq));
@@ -113,7 +113,7 @@ public sealed class InboxServiceTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
 
-        var read = await inbox.Service.ReadAsync(17, "another-epoch", 100, LongWait, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
+        var read = await inbox.Feed.ReadAsync(17, "another-epoch", 100, LongWait, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
 
         Assert.True(read.Reset);
         Assert.Empty(read.Events);
@@ -127,9 +127,9 @@ public sealed class InboxServiceTests
         await inbox.AcceptAsync(10);
         await inbox.CommittedAsync(10);
 
-        var gap = await inbox.Service.ReadAsync(2, inbox.Service.Epoch, 100, TimeSpan.Zero, CancellationToken.None).Limit();
-        var noGap = await inbox.Service.ReadAsync(5, inbox.Service.Epoch, 100, TimeSpan.Zero, CancellationToken.None).Limit();
-        var queue = await inbox.Service.ReadAsync(null, null, 100, TimeSpan.Zero, CancellationToken.None).Limit();
+        var gap = await inbox.Feed.ReadAsync(2, inbox.Feed.Epoch, 100, TimeSpan.Zero, CancellationToken.None).Limit();
+        var noGap = await inbox.Feed.ReadAsync(5, inbox.Feed.Epoch, 100, TimeSpan.Zero, CancellationToken.None).Limit();
+        var queue = await inbox.Feed.ReadAsync(null, null, 100, TimeSpan.Zero, CancellationToken.None).Limit();
 
         Assert.True(gap.Truncated);
         Assert.Equal([6L, 7, 8, 9, 10], gap.Events.Select(e => e.Seq));
@@ -137,7 +137,7 @@ public sealed class InboxServiceTests
         Assert.Equal(5, noGap.Events.Count);
         Assert.True(queue.Truncated); // 1..5 were dropped before any queue read
         Assert.Equal([6L, 7, 8, 9, 10], queue.Events.Select(e => e.Seq));
-        Assert.Equal(5, inbox.Service.GetStatus().Store.Dropped);
+        Assert.Equal(5, inbox.Status.Store.Dropped);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class InboxServiceTests
         await inbox.AcceptAsync(500);
         await inbox.CommittedAsync(500);
 
-        var reading = inbox.Service.SubscribeAsync(100).ReadItemsAsync(2_400);
+        var reading = inbox.Feed.SubscribeAsync(100).ReadItemsAsync(2_400);
         var accepting = inbox.AcceptAsync(2_000, firstIndex: 501);
         var events = await reading.Limit();
         await accepting.Limit();
@@ -161,7 +161,7 @@ public sealed class InboxServiceTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
         using var stuckCts = new CancellationTokenSource(Within.Timeout);
-        var stuck = inbox.Service.SubscribeAsync(0, stuckCts.Token).GetAsyncEnumerator(stuckCts.Token);
+        var stuck = inbox.Feed.SubscribeAsync(0, stuckCts.Token).GetAsyncEnumerator(stuckCts.Token);
         try
         {
             var first = stuck.MoveNextAsync().Limit();
@@ -170,9 +170,9 @@ public sealed class InboxServiceTests
             Assert.Equal(1, stuck.Current.Seq);
 
             // Now it reads nothing while five buffers' worth of events go by.
-            var count = InboxService.SubscriberBufferCapacity * 5;
-            var other = inbox.Service.SubscribeAsync(0).ReadItemsAsync(count + 1);
-            var waiter = inbox.Service.ReadAsync(count, null, 10, LongWait, CancellationToken.None);
+            var count = InboxFeed.SubscriberBufferCapacity * 5;
+            var other = inbox.Feed.SubscribeAsync(0).ReadItemsAsync(count + 1);
+            var waiter = inbox.Feed.ReadAsync(count, null, 10, LongWait, CancellationToken.None);
             await inbox.AcceptAsync(count, firstIndex: 2);
 
             Assert.Equal(Enumerable.Range(1, count + 1).Select(i => (long)i), (await other.Limit()).Select(e => e.Seq));
@@ -186,7 +186,7 @@ public sealed class InboxServiceTests
             }
 
             Assert.Equal(Enumerable.Range(2, count).Select(i => (long)i), rest);
-            Assert.True(inbox.Service.GetStatus().SubscriberCatchUps >= 1);
+            Assert.True(inbox.Status.SubscriberCatchUps >= 1);
         }
         finally
         {
@@ -206,7 +206,7 @@ public sealed class InboxServiceTests
             var after = i * 1_000L;
             var seqs = new List<long>();
             using var cts = new CancellationTokenSource(Within.Timeout);
-            await foreach (var e in inbox.Service.SubscribeAsync(after, cts.Token))
+            await foreach (var e in inbox.Feed.SubscribeAsync(after, cts.Token))
             {
                 seqs.Add(e.Seq);
                 if (i % 3 == 0 && seqs.Count % 100 == 0)
@@ -232,7 +232,7 @@ public sealed class InboxServiceTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync(capacity: 1_500);
         using var cts = new CancellationTokenSource(Within.Timeout);
-        var subscription = inbox.Service.SubscribeAsync(0, cts.Token).GetAsyncEnumerator(cts.Token);
+        var subscription = inbox.Feed.SubscribeAsync(0, cts.Token).GetAsyncEnumerator(cts.Token);
         var seqs = new List<long>();
         try
         {
@@ -261,13 +261,13 @@ public sealed class InboxServiceTests
     public async Task Subscriptions_are_counted_and_end_when_the_inbox_stops()
     {
         var inbox = await InboxHarness.StartMemoryAsync();
-        var subscription = inbox.Service.SubscribeAsync(0).GetAsyncEnumerator();
+        var subscription = inbox.Feed.SubscribeAsync(0).GetAsyncEnumerator();
         try
         {
             var next = subscription.MoveNextAsync().Limit();
             await inbox.AcceptAsync(1);
             Assert.True(await next);
-            Assert.Equal(1, inbox.Service.GetStatus().Subscribers);
+            Assert.Equal(1, inbox.Status.Subscribers);
 
             await inbox.DisposeAsync();
 
@@ -278,14 +278,14 @@ public sealed class InboxServiceTests
             await subscription.DisposeAsync().Limit();
         }
 
-        Assert.Equal(0, inbox.Service.GetStatus().Subscribers);
+        Assert.Equal(0, inbox.Status.Subscribers);
     }
 
     [Fact]
     public async Task Stopping_ends_waiting_reads_with_nothing()
     {
         var inbox = await InboxHarness.StartMemoryAsync();
-        var waiting = inbox.Service.ReadAsync(0, null, 10, LongWait, CancellationToken.None);
+        var waiting = inbox.Feed.ReadAsync(0, null, 10, LongWait, CancellationToken.None);
 
         await inbox.DisposeAsync();
 
@@ -297,8 +297,8 @@ public sealed class InboxServiceTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
 
-        await inbox.Service.AcceptAsync(new ErrorResponse(ErrorKind.MalformedRequest, "too short"), TestEvents.ReceivedAt, CancellationToken.None).Limit();
-        var read = await inbox.Service.ReadAsync(0, null, 10, LongWait, CancellationToken.None).Limit();
+        await inbox.Writer.AcceptAsync(new ErrorResponse(ErrorKind.MalformedRequest, "too short"), TestEvents.ReceivedAt, CancellationToken.None).Limit();
+        var read = await inbox.Feed.ReadAsync(0, null, 10, LongWait, CancellationToken.None).Limit();
 
         var error = Assert.Single(read.Events);
         Assert.Equal((InboxEventType.Error, ErrorKind.MalformedRequest), (error.Type, error.ErrorKind));
@@ -315,17 +315,17 @@ public sealed class InboxServiceTests
         ValueTask blocked;
         while (true)
         {
-            blocked = inbox.Service.AcceptAsync(TestEvents.Response(accepted + 1), TestEvents.ReceivedAt, CancellationToken.None);
+            blocked = inbox.Writer.AcceptAsync(TestEvents.Response(accepted + 1), TestEvents.ReceivedAt, CancellationToken.None);
             if (!blocked.IsCompleted)
             {
                 break;
             }
 
             accepted++;
-            Assert.True(accepted <= InboxService.AcceptQueueCapacity + InboxService.MaxBatch, "AcceptAsync never pushed back");
+            Assert.True(accepted <= InboxWriter.AcceptQueueCapacity + InboxWriter.MaxBatch, "AcceptAsync never pushed back");
         }
 
-        Assert.InRange(accepted, InboxService.AcceptQueueCapacity, InboxService.AcceptQueueCapacity + InboxService.MaxBatch);
+        Assert.InRange(accepted, InboxWriter.AcceptQueueCapacity, InboxWriter.AcceptQueueCapacity + InboxWriter.MaxBatch);
         gated.Open();
         await blocked.Limit();
         await inbox.CommittedAsync(accepted + 1);

@@ -18,9 +18,9 @@ public sealed class InboxWakeTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
         await inbox.AcceptAsync(1); // one round trip first, so the timing below measures waking, not JIT
-        Assert.Single((await inbox.Service.ReadAsync(after is null ? null : 0, null, 10, LongWait, CancellationToken.None).Limit()).Events);
+        Assert.Single((await inbox.Feed.ReadAsync(after is null ? null : 0, null, 10, LongWait, CancellationToken.None).Limit()).Events);
 
-        var waiting = inbox.Service.ReadAsync(after, null, 10, LongWait, CancellationToken.None);
+        var waiting = inbox.Feed.ReadAsync(after, null, 10, LongWait, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
         var clock = Stopwatch.StartNew();
         await inbox.AcceptAsync(1, firstIndex: 2);
@@ -36,7 +36,7 @@ public sealed class InboxWakeTests
         await using var inbox = await InboxHarness.StartMemoryAsync();
 
         var waiting = Enumerable.Range(0, 10_000)
-            .Select(_ => inbox.Service.ReadAsync(0, null, 10, LongWait, CancellationToken.None))
+            .Select(_ => inbox.Feed.ReadAsync(0, null, 10, LongWait, CancellationToken.None))
             .ToArray();
         Assert.DoesNotContain(waiting, w => w.IsCompleted);
         await inbox.AcceptAsync(1);

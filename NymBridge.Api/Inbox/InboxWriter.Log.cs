@@ -1,6 +1,6 @@
 namespace NymBridge.Api.Inbox;
 
-public sealed partial class InboxService
+public sealed partial class InboxWriter
 {
     // Never payloads or sender tags; counts and sizes only at Debug.
     private static partial class Log
@@ -22,8 +22,5 @@ public sealed partial class InboxService
 
         [LoggerMessage(2006, LogLevel.Warning, "Inbox retention is evicting events no queue read has taken; see 'dropped' in /status and raise Inbox:Capacity or Inbox:MaxBytes, or read more often", EventName = "InboxDropping")]
         public static partial void Dropping(ILogger logger);
-
-        [LoggerMessage(2007, LogLevel.Debug, "A subscriber fell behind its buffer and is catching up from the store", EventName = "InboxSubscriberCatchingUp")]
-        public static partial void SubscriberCatchingUp(ILogger logger);
     }
 }

@@ -1,4 +1,6 @@
-namespace NymBridge.Api.Inbox;
+using NymBridge.Api.Inbox;
+
+namespace NymBridge.Api.Messages;
 
 /// <summary>
 /// Something built from an event once for everyone who shows it: every subscriber of a fan-out, and every

@@ -3,17 +3,13 @@ using System.Threading.Channels;
 
 namespace NymBridge.Api.Inbox;
 
-public sealed partial class InboxService
+public sealed partial class InboxFeed
 {
     /// <summary>Committed events a subscriber may have waiting before it is switched to catching up from the store.</summary>
     public const int SubscriberBufferCapacity = 1_024;
 
     private const int CatchUpPage = 500;
 
-    /// <summary>
-    /// Every committed event with seq &gt; <paramref name="afterSeq"/>, in order, without duplicates: first the
-    /// retained backlog, then live events as batches commit. Ends when the inbox stops.
-    /// </summary>
     /// <remarks>
     /// <para>
     /// Gaps are never silent: seqs are consecutive, so an event whose seq is not the previous one's + 1
@@ -22,7 +18,7 @@ public sealed partial class InboxService
     /// </para>
     /// <para>
     /// A slow subscriber never holds anything up: each has its own buffer of
-    /// <see cref="SubscriberBufferCapacity"/> events that the batch loop fills without waiting. When it
+    /// <see cref="SubscriberBufferCapacity"/> events that every commit fills without waiting. When it
     /// overflows, live events for that subscriber are skipped and the subscriber reads them from the store
     /// instead (the inbox is a log, so nothing is lost unless retention evicts it first), then goes live again.
     /// </para>
@@ -70,7 +66,7 @@ public sealed partial class InboxService
                         continue; // already delivered from the store
                     }
 
-                    if (live.Seq > last + 1)
+                    if (InboxSeq.IsGap(last, live.Seq))
                     {
                         catchingUp = true; // missed some while the buffer was full: the store has them
                         continue;
@@ -137,6 +133,13 @@ public sealed partial class InboxService
         }
     }
 
+    // Never payloads or sender tags.
+    private static partial class Log
+    {
+        [LoggerMessage(7001, LogLevel.Debug, "A subscriber fell behind its buffer and is catching up from the store", EventName = "InboxSubscriberCatchingUp")]
+        public static partial void SubscriberCatchingUp(ILogger logger);
+    }
+
     private sealed class Subscriber
     {
         private readonly Channel<InboxEvent> _buffer = Channel.CreateBounded<InboxEvent>(new BoundedChannelOptions(SubscriberBufferCapacity)
@@ -153,10 +156,10 @@ public sealed partial class InboxService
         public bool Overflowed => Volatile.Read(ref _overflowed) != 0;
 
         // Full fences on both sides (clear, then read the store; commit, then read the flag): either the
-        // batch loop sees the flag cleared and buffers the batch, or the subscriber's store read sees it.
+        // commit sees the flag cleared and buffers the batch, or the subscriber's store read sees it.
         public void ClearOverflow() => Interlocked.Exchange(ref _overflowed, 0);
 
-        /// <summary>Called by the batch loop only; never waits.</summary>
+        /// <summary>Called from <see cref="OnCommitted"/> only, one batch at a time (hence a single writer); never waits.</summary>
         public void Offer(IReadOnlyList<InboxEvent> committed)
         {
             if (Interlocked.CompareExchange(ref _overflowed, 0, 0) != 0)
