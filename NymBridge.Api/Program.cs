@@ -28,7 +28,6 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.UseDefaultListenAddress();
 builder.RequireKeyForRemoteListening();
 builder.Logging.AddPrivacyFilters();
-builder.AddNymEmulatorIfEnabled();
 
 // The inbox before the connection: hosted services stop in reverse order, so the reader stops
 // before the inbox flushes and closes its store.

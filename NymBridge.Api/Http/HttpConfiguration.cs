@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace NymBridge.Api.Http;
 
@@ -41,10 +42,8 @@ public static class HttpConfiguration
     /// </summary>
     public static WebApplicationBuilder UseDefaultListenAddress(this WebApplicationBuilder builder)
     {
-        // A Kestrel endpoint section without a Url (say, only certificate settings) still means "Kestrel is configured here".
-        var configured = ListenAddresses.Configured(builder.Configuration).Count > 0
-                         || builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
-        if (!configured)
+        ArgumentNullException.ThrowIfNull(builder);
+        if (!ListenAddresses.AnyConfigured(builder.Configuration))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
@@ -55,6 +54,7 @@ public static class HttpConfiguration
     public static IServiceCollection AddBridgeHttp(this IServiceCollection services)
     {
         services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
