@@ -41,11 +41,10 @@ builder.Services
     .AddSending()
     .AddWebhooks(builder.Configuration)
     .AddRealtime()
-    .AddBridgeHealthChecks()
+    .AddStatus()
     .AddBridgeSwagger()
     .AddBridgeMetrics(builder.Configuration)
-    .AddGracefulShutdown()
-    .AddHostedService<StartupBanner>();
+    .AddGracefulShutdown();
 
 var app = builder.Build();
 

@@ -1,10 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-
 namespace NymBridge.Api.Http;
 
+/// <summary>The start-up side of HTTP: the command-line shortcuts and where to listen by default.</summary>
 public static class HttpConfiguration
 {
     public const string DefaultUrl = "http://127.0.0.1:5977";
@@ -49,34 +45,5 @@ public static class HttpConfiguration
         }
 
         return builder;
-    }
-
-    public static IServiceCollection AddBridgeHttp(this IServiceCollection services)
-    {
-        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
-        {
-            var problem = context.ProblemDetails;
-            if (string.IsNullOrEmpty(problem.Detail))
-            {
-                problem.Detail = problem.Status switch
-                {
-                    StatusCodes.Status404NotFound => $"Nothing is at {context.HttpContext.Request.Path}. The API is described at /swagger.",
-                    StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}. The API is described at /swagger.",
-                    >= 500 => "The bridge failed to handle this request; it keeps serving. Try again, and report it if it persists.",
-                    _ => "The request could not be handled. The API is described at /swagger.",
-                };
-            }
-        });
-        return services;
-    }
-
-    public static WebApplication UseBridgeHttp(this WebApplication app)
-    {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        return app;
     }
 }

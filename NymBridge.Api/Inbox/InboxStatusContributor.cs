@@ -3,8 +3,8 @@ using NymBridge.Api.Status;
 namespace NymBridge.Api.Inbox;
 
 /// <summary>The inbox's counters in <c>/status</c>: retained, dropped, evicted, pending, subscribers.</summary>
-internal sealed class InboxStatusContributor(InboxService inbox) : IStatusContributor
+internal sealed class InboxStatusContributor(InboxService inbox) : IStatusContributor<InboxStatus>
 {
     public string Name => "inbox";
-    public object GetStatus() => inbox.GetStatus();
+    public InboxStatus GetStatus() => inbox.GetStatus();
 }
