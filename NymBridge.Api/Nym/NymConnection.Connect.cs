@@ -9,8 +9,8 @@ public sealed partial class NymConnection
     private ClientWebSocket CreateSocket()
     {
         var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = _options.KeepAliveInterval;
-        socket.Options.KeepAliveTimeout = _options.KeepAliveTimeout;
+        socket.Options.KeepAliveInterval = Options.KeepAliveInterval;
+        socket.Options.KeepAliveTimeout = Options.KeepAliveTimeout;
         return socket;
     }
 
@@ -20,7 +20,7 @@ public sealed partial class NymConnection
         // nym-client takes its single slot at TCP accept and never times out a handshake, so a
         // stuck attempt would block every later one: give up on our side and abort cleanly.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
+        timeout.CancelAfter(Options.ConnectTimeout);
         WriteBatchingStream? stream = null;
 
         // The handler's settings are those ClientWebSocket uses on its own; only the stream is ours.
@@ -54,7 +54,7 @@ public sealed partial class NymConnection
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
         {
             socket.Abort();
-            throw new TimeoutException($"no websocket handshake within {_options.ConnectTimeout.TotalSeconds:0.#} s");
+            throw new TimeoutException($"no websocket handshake within {Options.ConnectTimeout.TotalSeconds:0.#} s");
         }
     }
 }

@@ -22,7 +22,7 @@ public sealed partial class NymConnection : IShutdownParticipant
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         OnShutdownStarted();
-        _outbound.Writer.TryComplete();
+        Outbound.Writer.TryComplete();
         if (_disposed)
         {
             // A host that is stopped again after its container disposed it (WebApplicationFactory does).

@@ -31,9 +31,9 @@ public sealed partial class NymConnection
         lock (_statusLock)
         {
             return new NymConnectionStatus(
-                _clientUrl, _connected, _since, Interlocked.Read(ref _reconnects), _lastError, _lastErrorAt,
+                _clientUrl ?? Options.ClientUrl, _connected, _since, Interlocked.Read(ref _reconnects), _lastError, _lastErrorAt,
                 SelfAddress?.ToString(), Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
-                Interlocked.Read(ref _badFrames), _outbound.Reader.Count);
+                Interlocked.Read(ref _badFrames), Outbound.Reader.Count);
         }
     }
 
@@ -43,7 +43,7 @@ public sealed partial class NymConnection
         {
             var waiter = _waiters.ExpectSelfAddress();
             await EnqueueAsync(new OutboundFrame(SelfAddressRequest.Instance), session);
-            await waiter.Task.WaitAsync(_options.ResponseTimeout, _time, session);
+            await waiter.Task.WaitAsync(Options.ResponseTimeout, _time, session);
         }
         catch (Exception e) when (e is TimeoutException or NymUnavailableException or OperationCanceledException or ChannelClosedException)
         {

@@ -14,16 +14,16 @@ namespace NymBridge.Api.Nym;
 /// </summary>
 public sealed partial class NymConnection : BackgroundService, INymConnection
 {
-    private readonly NymOptions _options;
+    private readonly IOptions<NymOptions> _optionsAccessor;
     private readonly INymEndpoint _endpoint;
     private readonly IInboundSink _inbound;
     private readonly TimeProvider _time;
     private readonly ILogger<NymConnection> _logger;
-    private readonly Channel<OutboundFrame> _outbound;
+    private Channel<OutboundFrame>? _outbound;
     private readonly ResponseWaiters _waiters = new();
     private readonly Lock _statusLock = new();
 
-    private volatile Uri _clientUrl;
+    private volatile Uri? _clientUrl;
     private volatile bool _connected;
     private volatile NymAddress? _selfAddress;
     private TaskCompletionSource<NymAddress> _ready = NewReadySignal();
@@ -37,24 +37,32 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
     private long _framesReceived;
     private long _badFrames;
 
+    /// <remarks>
+    /// Reads nothing of its options here: the host builds its hosted services before it validates options
+    /// at start, and a constructor that read them would report its section's errors alone, without the others.
+    /// </remarks>
     public NymConnection(IOptions<NymOptions> options, INymEndpoint endpoint, IInboundSink inbound, TimeProvider time, ILogger<NymConnection> logger)
     {
-        _options = options.Value;
+        _optionsAccessor = options;
         _endpoint = endpoint;
-        _clientUrl = _options.ClientUrl;
         _inbound = inbound;
         _time = time;
         _logger = logger;
-        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(_options.OutboundQueueCapacity)
+    }
+
+    private NymOptions Options => _optionsAccessor.Value;
+
+    /// <summary>Frames waiting for the writer, bounded by <see cref="NymOptions.OutboundQueueCapacity"/>.</summary>
+    private Channel<OutboundFrame> Outbound => _outbound ?? LazyInitializer.EnsureInitialized(ref _outbound, () =>
+        Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(Options.OutboundQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
-        });
-    }
+        }));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = new ReconnectBackoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
+        var backoff = new ReconnectBackoff(Options.ReconnectMinDelay, Options.ReconnectMaxDelay);
         // Connecting and waiting to reconnect end with a graceful stop too; a session drains first (.Shutdown).
         using var leaving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _finishing.Token);
         while (!leaving.IsCancellationRequested)
@@ -104,7 +112,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         }
 
         SignalStatusChange();
-        Log.Connected(_logger, _clientUrl);
+        Log.Connected(_logger, _clientUrl!);
         var reader = ReadLoopAsync(socket, session.Token);
         var writer = WriteLoopAsync(socket, stream, session.Token);
         _ = RefreshSelfAddressAsync(session.Token);
