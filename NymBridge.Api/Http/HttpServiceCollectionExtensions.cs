@@ -29,11 +29,4 @@ public static class HttpServiceCollectionExtensions
         });
         return services;
     }
-
-    public static WebApplication UseBridgeHttp(this WebApplication app)
-    {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        return app;
-    }
 }
