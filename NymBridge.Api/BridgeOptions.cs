@@ -42,8 +42,10 @@ public sealed class BridgeOptions
 
     public sealed class RateLimitOptions
     {
+        public const int MaxPermitsPerSecond = 1_000_000;
+
         /// <summary>Requests per second per client address; unset or 0 = no limit.</summary>
-        [Range(0, 1_000_000)]
+        [Range(0, MaxPermitsPerSecond)]
         public int? PermitsPerSecond { get; set; }
     }
 

@@ -28,7 +28,6 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.UseDefaultListenAddress();
 builder.RequireKeyForRemoteListening();
 builder.Logging.AddPrivacyFilters();
-builder.AddNymEmulatorIfEnabled();
 
 builder.Services
     .AddDataDirectory(builder.Configuration)
@@ -40,11 +39,10 @@ builder.Services
     .AddSending()
     .AddWebhooks(builder.Configuration)
     .AddRealtime()
-    .AddBridgeHealthChecks()
+    .AddStatus()
     .AddBridgeSwagger()
     .AddBridgeMetrics(builder.Configuration)
-    .AddGracefulShutdown()
-    .AddHostedService<StartupBanner>();
+    .AddGracefulShutdown();
 
 var app = builder.Build();
 

@@ -1,9 +1,6 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Http.Features;
-
 namespace NymBridge.Api.Http;
 
+/// <summary>The start-up side of HTTP: the command-line shortcuts and where to listen by default.</summary>
 public static class HttpConfiguration
 {
     public const string DefaultUrl = "http://127.0.0.1:5977";
@@ -41,42 +38,12 @@ public static class HttpConfiguration
     /// </summary>
     public static WebApplicationBuilder UseDefaultListenAddress(this WebApplicationBuilder builder)
     {
-        // A Kestrel endpoint section without a Url (say, only certificate settings) still means "Kestrel is configured here".
-        var configured = ListenAddresses.Configured(builder.Configuration).Count > 0
-                         || builder.Configuration.GetSection("Kestrel:Endpoints").Exists();
-        if (!configured)
+        ArgumentNullException.ThrowIfNull(builder);
+        if (!ListenAddresses.AnyConfigured(builder.Configuration))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
 
         return builder;
-    }
-
-    public static IServiceCollection AddBridgeHttp(this IServiceCollection services)
-    {
-        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase)));
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
-        {
-            var problem = context.ProblemDetails;
-            if (string.IsNullOrEmpty(problem.Detail))
-            {
-                problem.Detail = problem.Status switch
-                {
-                    StatusCodes.Status404NotFound => $"Nothing is at {context.HttpContext.Request.Path}. The API is described at /swagger.",
-                    StatusCodes.Status405MethodNotAllowed => $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}. The API is described at /swagger.",
-                    >= 500 => "The bridge failed to handle this request; it keeps serving. Try again, and report it if it persists.",
-                    _ => "The request could not be handled. The API is described at /swagger.",
-                };
-            }
-        });
-        return services;
-    }
-
-    public static WebApplication UseBridgeHttp(this WebApplication app)
-    {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        return app;
     }
 }

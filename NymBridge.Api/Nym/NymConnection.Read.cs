@@ -62,7 +62,7 @@ public sealed partial class NymConnection
                 return (true, null);
             }
 
-            if (!oversized && (long)assembled.WrittenCount + result.Count > _options.MaxInboundMessageBytes)
+            if (!oversized && (long)assembled.WrittenCount + result.Count > Options.MaxInboundMessageBytes)
             {
                 // Keep reading to the end of the message, so the connection stays in step, but keep nothing.
                 oversized = true;
@@ -83,7 +83,7 @@ public sealed partial class NymConnection
         if (oversized)
         {
             Interlocked.Increment(ref _badFrames);
-            Log.OversizedMessage(_logger, _options.MaxInboundMessageBytes);
+            Log.OversizedMessage(_logger, Options.MaxInboundMessageBytes);
             return (false, null);
         }
 

@@ -8,8 +8,7 @@ namespace NymBridge.Api.Nym;
 /// with a 503 while the writer goes on: the server is still waiting for the sends it already queued. When
 /// the host then stops this service, the queue is closed, the writer writes what it holds, and the socket
 /// is closed the way nym-client expects: a Close frame, then reading on until nym-client drops the socket,
-/// so every message it pushed before that reaches the inbox (which stops after this service). Only the
-/// host's shutdown timeout cuts this short.
+/// so every message it pushed before that reaches the inbox. Only the host's shutdown timeout cuts this short.
 /// </remarks>
 public sealed partial class NymConnection : IShutdownParticipant
 {
@@ -23,7 +22,7 @@ public sealed partial class NymConnection : IShutdownParticipant
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         OnShutdownStarted();
-        _outbound.Writer.TryComplete();
+        Outbound.Writer.TryComplete();
         if (_disposed)
         {
             // A host that is stopped again after its container disposed it (WebApplicationFactory does).

@@ -28,14 +28,14 @@ public sealed partial class NymConnection
         }
 
         var frame = new OutboundFrame(request);
-        if (!_outbound.Writer.TryWrite(frame))
+        if (!Outbound.Writer.TryWrite(frame))
         {
             if (_shuttingDown)
             {
                 throw NymUnavailableException.ForShutdown(); // the queue closed for the stop after the check above
             }
 
-            throw new NymUnavailableException($"The outbound queue is full ({_options.OutboundQueueCapacity} frames waiting for nym-client).");
+            throw new NymUnavailableException($"The outbound queue is full ({Options.OutboundQueueCapacity} frames waiting for nym-client).");
         }
 
         await AwaitWrittenAsync(frame, cancellationToken);
@@ -48,11 +48,11 @@ public sealed partial class NymConnection
         try
         {
             await SendAsync(request, cancellationToken);
-            return await waiter.Task.WaitAsync(_options.ResponseTimeout, _time, cancellationToken);
+            return await waiter.Task.WaitAsync(Options.ResponseTimeout, _time, cancellationToken);
         }
         catch (TimeoutException)
         {
-            throw new NymUnavailableException($"nym-client did not report the queue length of lane {lane} within {_options.ResponseTimeout.TotalSeconds:0.#} s.");
+            throw new NymUnavailableException($"nym-client did not report the queue length of lane {lane} within {Options.ResponseTimeout.TotalSeconds:0.#} s.");
         }
         finally
         {
@@ -62,7 +62,7 @@ public sealed partial class NymConnection
 
     private async Task EnqueueAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
-        await _outbound.Writer.WriteAsync(frame, cancellationToken);
+        await Outbound.Writer.WriteAsync(frame, cancellationToken);
         await AwaitWrittenAsync(frame, cancellationToken);
     }
 
@@ -70,7 +70,7 @@ public sealed partial class NymConnection
     {
         try
         {
-            await frame.Written.WaitAsync(_options.ResponseTimeout, _time, cancellationToken);
+            await frame.Written.WaitAsync(Options.ResponseTimeout, _time, cancellationToken);
         }
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
@@ -83,7 +83,7 @@ public sealed partial class NymConnection
 
             if (e is TimeoutException)
             {
-                throw new NymUnavailableException($"nym-client did not take the frame within {_options.ResponseTimeout.TotalSeconds:0.#} s.");
+                throw new NymUnavailableException($"nym-client did not take the frame within {Options.ResponseTimeout.TotalSeconds:0.#} s.");
             }
 
             throw;
@@ -92,7 +92,7 @@ public sealed partial class NymConnection
 
     private async Task WriteLoopAsync(ClientWebSocket socket, WriteBatchingStream stream, CancellationToken session)
     {
-        var reader = _outbound.Reader;
+        var reader = Outbound.Reader;
         var buffer = ArrayPool<byte>.Shared.Rent(CoalesceLimit);
         var batch = new List<OutboundFrame>(MaxBatchFrames);
 
@@ -107,7 +107,7 @@ public sealed partial class NymConnection
             {
                 // Everything queued by now goes out in one socket write; its callers learn of it after that write.
                 batch.Clear();
-                deadline.CancelAfter(_options.ResponseTimeout);
+                deadline.CancelAfter(Options.ResponseTimeout);
                 stream.BeginBatch(deadline.Token);
                 try
                 {
@@ -125,7 +125,7 @@ public sealed partial class NymConnection
                 catch (Exception e)
                 {
                     var reason = deadline.IsCancellationRequested && !session.IsCancellationRequested
-                        ? $"nym-client did not take the frame within {_options.ResponseTimeout.TotalSeconds:0.#} s"
+                        ? $"nym-client did not take the frame within {Options.ResponseTimeout.TotalSeconds:0.#} s"
                         : Describe(e);
                     var error = new NymUnavailableException($"The frame could not be written to nym-client ({reason}).", e);
                     foreach (var frame in batch)
@@ -179,7 +179,7 @@ public sealed partial class NymConnection
 
     private void FailQueued(Exception error)
     {
-        while (_outbound.Reader.TryRead(out var frame))
+        while (Outbound.Reader.TryRead(out var frame))
         {
             if (frame.TryClaim())
             {

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
@@ -9,19 +8,22 @@ namespace NymBridge.Api.Nym;
 /// <summary>
 /// Owns the single websocket to nym-client (it accepts only one): connects, reconnects with backoff,
 /// asks for the self address on every connect, and runs one writer and one reader per connection.
-/// Nobody else touches the socket. Split by concern: this file the lifecycle, <c>.Write</c> the
-/// outbound path, <c>.Read</c> the inbound path.
+/// Nobody else touches the socket. Split by concern: this file the lifecycle, <c>.Connect</c> the
+/// handshake, <c>.Write</c> the outbound path, <c>.Read</c> the inbound path, <c>.Status</c> what it
+/// reports, <c>.Shutdown</c> the graceful stop.
 /// </summary>
 public sealed partial class NymConnection : BackgroundService, INymConnection
 {
-    private readonly NymOptions _options;
+    private readonly IOptions<NymOptions> _optionsAccessor;
+    private readonly INymEndpoint _endpoint;
     private readonly IInboundSink _inbound;
     private readonly TimeProvider _time;
     private readonly ILogger<NymConnection> _logger;
-    private readonly Channel<OutboundFrame> _outbound;
+    private Channel<OutboundFrame>? _outbound;
     private readonly ResponseWaiters _waiters = new();
     private readonly Lock _statusLock = new();
 
+    private volatile Uri? _clientUrl;
     private volatile bool _connected;
     private volatile NymAddress? _selfAddress;
     private TaskCompletionSource<NymAddress> _ready = NewReadySignal();
@@ -35,53 +37,32 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
     private long _framesReceived;
     private long _badFrames;
 
-    public NymConnection(IOptions<NymOptions> options, IInboundSink inbound, TimeProvider time, ILogger<NymConnection> logger)
+    /// <remarks>
+    /// Reads nothing of its options here: the host builds its hosted services before it validates options
+    /// at start, and a constructor that read them would report its section's errors alone, without the others.
+    /// </remarks>
+    public NymConnection(IOptions<NymOptions> options, INymEndpoint endpoint, IInboundSink inbound, TimeProvider time, ILogger<NymConnection> logger)
     {
-        _options = options.Value;
+        _optionsAccessor = options;
+        _endpoint = endpoint;
         _inbound = inbound;
         _time = time;
         _logger = logger;
-        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(_options.OutboundQueueCapacity)
+    }
+
+    private NymOptions Options => _optionsAccessor.Value;
+
+    /// <summary>Frames waiting for the writer, bounded by <see cref="NymOptions.OutboundQueueCapacity"/>.</summary>
+    private Channel<OutboundFrame> Outbound => _outbound ?? LazyInitializer.EnsureInitialized(ref _outbound, () =>
+        Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(Options.OutboundQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
-        });
-    }
-
-    public NymAddress? SelfAddress => _connected ? _selfAddress : null;
-
-    public Task<NymAddress> WaitForSelfAddressAsync(CancellationToken cancellationToken) =>
-        Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken);
-
-    private static TaskCompletionSource<NymAddress> NewReadySignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task NextStatusChange => Volatile.Read(ref _statusChange).Task;
-
-    private void SignalStatusChange() =>
-        Interlocked.Exchange(ref _statusChange, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-
-    private void OnSelfAddress(NymAddress address)
-    {
-        _selfAddress = address;
-        _waiters.Complete(address);
-        Volatile.Read(ref _ready).TrySetResult(address);
-        SignalStatusChange();
-    }
-
-    public NymConnectionStatus GetStatus()
-    {
-        lock (_statusLock)
-        {
-            return new NymConnectionStatus(
-                _options.ClientUrl, _connected, _since, Interlocked.Read(ref _reconnects), _lastError, _lastErrorAt,
-                SelfAddress?.ToString(), Interlocked.Read(ref _framesSent), Interlocked.Read(ref _framesReceived),
-                Interlocked.Read(ref _badFrames), _outbound.Reader.Count);
-        }
-    }
+        }));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = new ReconnectBackoff(_options.ReconnectMinDelay, _options.ReconnectMaxDelay);
+        var backoff = new ReconnectBackoff(Options.ReconnectMinDelay, Options.ReconnectMaxDelay);
         // Connecting and waiting to reconnect end with a graceful stop too; a session drains first (.Shutdown).
         using var leaving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _finishing.Token);
         while (!leaving.IsCancellationRequested)
@@ -90,7 +71,9 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
             WriteBatchingStream stream;
             try
             {
-                stream = await ConnectAsync(socket, leaving.Token);
+                // Asked anew on every attempt: the endpoint (the built-in emulator) need not be listening when the app is composed.
+                _clientUrl = await _endpoint.GetClientUrlAsync(leaving.Token);
+                stream = await ConnectAsync(socket, _clientUrl, leaving.Token);
             }
             catch (Exception e) when (!leaving.IsCancellationRequested)
             {
@@ -115,58 +98,6 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         FailQueued(NymUnavailableException.ForShutdown());
     }
 
-    private ClientWebSocket CreateSocket()
-    {
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = _options.KeepAliveInterval;
-        socket.Options.KeepAliveTimeout = _options.KeepAliveTimeout;
-        return socket;
-    }
-
-    /// <returns>The TCP stream under the websocket, through which the writer batches its frames.</returns>
-    private async Task<WriteBatchingStream> ConnectAsync(ClientWebSocket socket, CancellationToken stoppingToken)
-    {
-        // nym-client takes its single slot at TCP accept and never times out a handshake, so a
-        // stuck attempt would block every later one: give up on our side and abort cleanly.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
-        WriteBatchingStream? stream = null;
-
-        // The handler's settings are those ClientWebSocket uses on its own; only the stream is ours.
-        using var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-            PooledConnectionLifetime = TimeSpan.Zero,
-            ConnectCallback = async (context, cancellationToken) =>
-            {
-                var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-                try
-                {
-                    await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                    return stream = new WriteBatchingStream(new NetworkStream(tcp, ownsSocket: true));
-                }
-                catch
-                {
-                    tcp.Dispose();
-                    throw;
-                }
-            },
-        };
-        using var invoker = new HttpMessageInvoker(handler, disposeHandler: false);
-        try
-        {
-            await socket.ConnectAsync(_options.ClientUrl, invoker, timeout.Token);
-            return stream ?? throw new InvalidOperationException("The websocket connected without opening a TCP stream.");
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            socket.Abort();
-            throw new TimeoutException($"no websocket handshake within {_options.ConnectTimeout.TotalSeconds:0.#} s");
-        }
-    }
-
     private async Task RunSessionAsync(ClientWebSocket socket, WriteBatchingStream stream, CancellationToken stoppingToken)
     {
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -181,7 +112,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         }
 
         SignalStatusChange();
-        Log.Connected(_logger, _options.ClientUrl);
+        Log.Connected(_logger, _clientUrl!);
         var reader = ReadLoopAsync(socket, session.Token);
         var writer = WriteLoopAsync(socket, stream, session.Token);
         _ = RefreshSelfAddressAsync(session.Token);
@@ -221,23 +152,6 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         }
     }
 
-    private async Task RefreshSelfAddressAsync(CancellationToken session)
-    {
-        try
-        {
-            var waiter = _waiters.ExpectSelfAddress();
-            await EnqueueAsync(new OutboundFrame(SelfAddressRequest.Instance), session);
-            await waiter.Task.WaitAsync(_options.ResponseTimeout, _time, session);
-        }
-        catch (Exception e) when (e is TimeoutException or NymUnavailableException or OperationCanceledException or ChannelClosedException)
-        {
-            if (!session.IsCancellationRequested)
-            {
-                RecordError($"no self address from nym-client: {Describe(e)}");
-            }
-        }
-    }
-
     private async Task DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
     {
         try
@@ -246,15 +160,6 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         }
         catch (OperationCanceledException)
         {
-        }
-    }
-
-    private void RecordError(string error)
-    {
-        lock (_statusLock)
-        {
-            _lastError = error;
-            _lastErrorAt = _time.GetUtcNow();
         }
     }
 

@@ -12,10 +12,12 @@ public sealed class ReconnectBackoff
     private readonly Random _random;
     private TimeSpan _previous;
 
+    /// <remarks>A minimum above the maximum is a start-up error (<see cref="NymOptionsValidator"/>), not reordered here.</remarks>
     public ReconnectBackoff(TimeSpan min, TimeSpan max, Random? random = null)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(min, max);
         _min = min;
-        _max = max < min ? min : max;
+        _max = max;
         _random = random ?? Random.Shared;
         _previous = min;
     }

@@ -116,7 +116,35 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-    public override void Write(ReadOnlySpan<byte> buffer) => WriteAsync(buffer.ToArray()).AsTask().GetAwaiter().GetResult();
+    /// <remarks>The websocket and the handshake write asynchronously; this synchronous path only keeps the stream whole.</remarks>
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        lock (_lock)
+        {
+            if (_batching && _batched + buffer.Length <= MaxBatchBytes)
+            {
+                buffer.CopyTo(_batch.AsSpan(_batched));
+                _batched += buffer.Length;
+                return;
+            }
+        }
+
+        _gate.Wait();
+        try
+        {
+            if (_batched > 0)
+            {
+                inner.Write(_batch, 0, _batched);
+                _batched = 0;
+            }
+
+            inner.Write(buffer);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         inner.ReadAsync(buffer, cancellationToken);

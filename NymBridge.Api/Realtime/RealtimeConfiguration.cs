@@ -38,12 +38,15 @@ public static class RealtimeConfiguration
         return routes;
     }
 
-    private sealed class SubscriberStatus(HubSubscriptions subscriptions) : IStatusContributor
+    private sealed class SubscriberStatus(HubSubscriptions subscriptions) : IStatusContributor<SignalRStatus>
     {
         public string Name => "signalR";
-        public object GetStatus() => new { subscribers = subscriptions.Count };
+        public SignalRStatus GetStatus() => new(subscriptions.Count);
     }
 }
+
+/// <summary>The <c>signalR</c> component of <c>/status</c>.</summary>
+public sealed record SignalRStatus(int Subscribers);
 
 /// <summary>Pushes <c>status</c> to every hub client when the nym-client connection comes or goes.</summary>
 internal sealed class StatusBroadcaster(IHubContext<MessagesHub> hub, INymConnection nym) : BackgroundService

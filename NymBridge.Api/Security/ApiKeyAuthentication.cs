@@ -25,7 +25,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        // Registered only when a key is configured (SecurityConfiguration); without one nothing authenticates.
+        // Registered only when a key is configured (StartupSecurity.HasApiKey); without one nothing authenticates.
         var configured = bridge.Value.ApiKey;
         if (string.IsNullOrEmpty(configured))
         {

@@ -13,13 +13,7 @@ namespace NymBridge.Api.Status;
 /// </remarks>
 public static class HealthEndpoints
 {
-    private const string ReadyTag = "ready";
-
-    public static IServiceCollection AddBridgeHealthChecks(this IServiceCollection services)
-    {
-        services.AddHealthChecks().AddCheck<NymReadyHealthCheck>("nym-client", tags: [ReadyTag]);
-        return services;
-    }
+    internal const string ReadyTag = "ready";
 
     public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder routes)
     {
@@ -53,19 +47,5 @@ public static class HealthEndpoints
         Problems.RetryAfter(http.Response, TimeSpan.FromSeconds(1));
         var detail = string.Join(" ", report.Entries.Values.Select(e => e.Description).Where(d => d is not null));
         return TypedResults.Problem(detail, statusCode: StatusCodes.Status503ServiceUnavailable, title: "The bridge is not ready.");
-    }
-}
-
-public sealed record HealthStatusResult(string Status);
-
-internal sealed class NymReadyHealthCheck(INymConnection nym) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var status = nym.GetStatus();
-        return Task.FromResult(
-            !status.Connected ? HealthCheckResult.Unhealthy($"Not connected to nym-client at {status.ClientUrl}; reconnecting." + (status.LastError is null ? "" : $" Last error: {status.LastError}"))
-            : nym.SelfAddress is null ? HealthCheckResult.Unhealthy("Connected, waiting for nym-client to report its address.")
-            : HealthCheckResult.Healthy("Connected to nym-client."));
     }
 }

@@ -39,15 +39,3 @@ public static class StatusEndpoints
     private static Ok<BridgeStatus> GetStatus(INymConnection nym, IEnumerable<IStatusContributor> contributors) =>
         TypedResults.Ok(new BridgeStatus(nym.GetStatus(), contributors.ToDictionary(c => c.Name, c => c.GetStatus())));
 }
-
-public sealed record SelfAddress(string Address);
-
-/// <summary>What <c>/status</c> shows: the nym-client connection and each part's own counters.</summary>
-public sealed record BridgeStatus(NymConnectionStatus NymClient, IReadOnlyDictionary<string, object> Components);
-
-/// <summary>A part of the bridge (inbox, subscribers…) that reports its counters in <c>/status</c>.</summary>
-public interface IStatusContributor
-{
-    string Name { get; }
-    object GetStatus();
-}

@@ -2,7 +2,7 @@ using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 
-/// <summary>The real program refuses an open network port without a key.</summary>
+/// <summary>The real program refuses an open network port without a key, and a bad configuration with every error at once.</summary>
 public class StartupSecurityTests
 {
     [Fact]
@@ -38,5 +38,22 @@ public class StartupSecurityTests
         using var bridge = BridgeProcess.Start(temp.Path, "--urls=http://0.0.0.0:0", "--Bridge:ApiKey=some-long-key", "--Inbox:Store=Memory", "--emulator");
 
         await bridge.WaitForOutputAsync("Self address:", TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task Several_bad_values_refuse_to_start_with_every_error_in_the_output()
+    {
+        using var temp = new TempDirectory();
+        using var bridge = BridgeProcess.Start(
+            temp.Path, "--Inbox:Store=Memory", "--Nym:ReconnectMinDelay=00:00:05", "--Nym:ReconnectMaxDelay=00:00:01",
+            "--Nym:ClientUrl=http://127.0.0.1:1977", "--Bridge:RateLimit:PermitsPerSecond=-1", "--Bridge:Cors:Origins:0=https://app.example/");
+
+        var exitCode = await bridge.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        foreach (var error in new[] { "Nym:ReconnectMinDelay", "Nym:ClientUrl", "Bridge:RateLimit:PermitsPerSecond", "Bridge:Cors:Origins:0" })
+        {
+            Assert.Contains(error, bridge.Output, StringComparison.Ordinal);
+        }
     }
 }

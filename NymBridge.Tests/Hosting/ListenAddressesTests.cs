@@ -51,9 +51,9 @@ public sealed class ListenAddressesTests
     [InlineData("--Kestrel:Endpoints:Tls:Url=https://192.0.2.1:443", "https://192.0.2.1:443")]
     public void Https_off_loopback_without_a_key_is_refused_like_http(string argument, string refused)
     {
-        Assert.Equal([refused], SecurityConfiguration.RemoteAddressesWithoutKey(Configuration(argument)));
-        Assert.Empty(SecurityConfiguration.RemoteAddressesWithoutKey(Configuration(argument, "--Bridge:ApiKey=long-random-key")));
-        Assert.Empty(SecurityConfiguration.RemoteAddressesWithoutKey(Configuration(argument, "--Bridge:AllowUnauthenticatedRemote=true")));
+        Assert.Equal([refused], StartupSecurity.RemoteAddressesWithoutKey(Configuration(argument)));
+        Assert.Empty(StartupSecurity.RemoteAddressesWithoutKey(Configuration(argument, "--Bridge:ApiKey=long-random-key")));
+        Assert.Empty(StartupSecurity.RemoteAddressesWithoutKey(Configuration(argument, "--Bridge:AllowUnauthenticatedRemote=true")));
     }
 
     [Theory]
@@ -61,7 +61,7 @@ public sealed class ListenAddressesTests
     [InlineData("--urls=https://localhost:5978;http://[::1]:5977")]
     public void Https_on_loopback_needs_no_key(string argument)
     {
-        Assert.Empty(SecurityConfiguration.RemoteAddressesWithoutKey(Configuration(argument)));
+        Assert.Empty(StartupSecurity.RemoteAddressesWithoutKey(Configuration(argument)));
     }
 
     private static IConfiguration Configuration(params string[] args) => new ConfigurationBuilder().AddCommandLine(args).Build();

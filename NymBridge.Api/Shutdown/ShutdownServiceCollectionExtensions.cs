@@ -1,6 +1,6 @@
 namespace NymBridge.Api.Shutdown;
 
-public static class ShutdownConfiguration
+public static class ShutdownServiceCollectionExtensions
 {
     /// <summary>
     /// <c>Bridge:ShutdownTimeout</c> becomes the host's shutdown timeout, and every registered

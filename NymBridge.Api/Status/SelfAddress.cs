@@ -1,0 +1,3 @@
+namespace NymBridge.Api.Status;
+
+public sealed record SelfAddress(string Address);
