@@ -13,7 +13,7 @@ using NymBridge.Api.Nym;
 using NymBridge.Emulator;
 using NymBridge.Protocol;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Common;
 
 /// <summary>
 /// The bridge in a test server, connected to a real emulator websocket on a loopback port: each test

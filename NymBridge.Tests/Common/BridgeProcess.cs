@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Common;
 
 /// <summary>The real bridge program as a child process, as a user starts it.</summary>
 internal sealed class BridgeProcess : IDisposable
@@ -232,7 +232,7 @@ internal sealed class BridgeProcess : IDisposable
         // The test binaries sit in NymBridge.Tests/bin/<Configuration>/net10.0; the program is built beside them.
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = testBin.Parent!.Name;
-        var path = Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "NymBridge.Api", "bin", configuration, testBin.Name, ApiAssemblyFileName);
+        var path = Path.Combine(Repository.Root(), "NymBridge.Api", "bin", configuration, testBin.Name, ApiAssemblyFileName);
         Assert.True(File.Exists(path), $"{path} not found: build the solution first");
         return path;
     }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace NymBridge.Tests.Hardening;
+namespace NymBridge.Tests.Common;
 
 /// <summary>Keeps every log line at <c>minimum</c> or above, formatted as the console would show it, with the exception.</summary>
 internal sealed class CapturingLoggerProvider(LogLevel minimum = LogLevel.Information) : ILoggerProvider

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Common;
 
 /// <summary>
 /// Reads Server-Sent Events from a response stream as the HTML standard says a browser does: an event

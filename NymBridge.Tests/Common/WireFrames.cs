@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using NymBridge.Protocol;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Common;
 
 /// <summary>Request frames written out field by field, independent of the codec under test.</summary>
 internal static class WireFrames

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Connections;
 
 public class ConnectionAndStatusEndpointTests
 {

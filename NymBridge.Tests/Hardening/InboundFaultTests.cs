@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using NymBridge.Api.Inbox;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 
@@ -99,7 +98,7 @@ public class InboundFaultTests
         }
 
         await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(120));
-        await MessagesTests.WaitForCommittedAsync(host, count);
+        await host.WaitForCommittedAsync(count);
 
         var seen = 0;
         long cursor = 0;
@@ -154,7 +153,7 @@ public class InboundFaultTests
         Assert.Contains("full", inbox.GetProperty("lastStoreError").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/health/live")).StatusCode);
         failing.Failing = false;
-        await MessagesTests.WaitForCommittedAsync(host, 50);
+        await host.WaitForCommittedAsync(50);
         var page = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=0&max=100&wait=0");
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"held {i}"), page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("message").GetString()));
     }

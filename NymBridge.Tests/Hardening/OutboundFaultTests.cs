@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using NymBridge.Emulator;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 

@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using NymBridge.Emulator;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Hosting;
 
 /// <summary>The real program, started and killed as a process.</summary>
 public class ProcessTests
@@ -71,22 +71,5 @@ public class ProcessTests
         Assert.Equal("event 50", all.GetProperty("messages")[49].GetProperty("message").GetString());
         Assert.Equal(21, next.GetProperty("messages")[0].GetProperty("seq").GetInt64());
         Assert.Equal(51, fresh.GetProperty("messages")[0].GetProperty("seq").GetInt64());
-    }
-}
-
-internal sealed class TempDirectory : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("nymbridge-").FullName;
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed child may still hold a file for a moment; the OS cleans temp.
-        }
     }
 }

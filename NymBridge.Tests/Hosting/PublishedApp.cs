@@ -1,4 +1,3 @@
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hosting;
 
@@ -21,7 +20,7 @@ public sealed class PublishedApp : IAsyncLifetime
     /// <summary>The configuration the tests were built in (Debug or Release), read from their own output folder.</summary>
     public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
-    public static string ProjectPath => Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "NymBridge.Api", "NymBridge.Api.csproj");
+    public static string ProjectPath => Path.Combine(Repository.Root(), "NymBridge.Api", "NymBridge.Api.csproj");
 
     public async Task InitializeAsync()
     {

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Nym;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Inbox;
 

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using NymBridge.Protocol;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Messages;
 
 /// <summary>GET /messages (queue and replay), payload downloads and SSE, with events injected by the emulator.</summary>
 public class MessagesTests
@@ -16,8 +16,8 @@ public class MessagesTests
     public async Task Ten_thousand_events_are_replayed_in_order_then_queue_read_exactly_once()
     {
         await using var host = await BridgeHost.StartAsync();
-        var injected = await InjectMixAsync(host, Events);
-        await WaitForCommittedAsync(host, Events);
+        var injected = await host.InjectMixAsync(Events);
+        await host.WaitForCommittedAsync(Events);
 
         var replay = await ReadAllAsync(host, after: 0);
         var queue = await ReadAllAsync(host, after: null);
@@ -28,7 +28,7 @@ public class MessagesTests
         Assert.Empty(again.GetProperty("messages").EnumerateArray());
         for (var i = 0; i < Events; i++)
         {
-            AssertEvent(injected[i], queue[i]);
+            injected[i].AssertIs(queue[i]);
         }
     }
 
@@ -36,8 +36,8 @@ public class MessagesTests
     public async Task Replay_takes_nothing_and_continues_from_its_cursor()
     {
         await using var host = await BridgeHost.StartAsync();
-        await InjectMixAsync(host, 30);
-        await WaitForCommittedAsync(host, 30);
+        await host.InjectMixAsync(30);
+        await host.WaitForCommittedAsync(30);
 
         var page = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=10&max=5&wait=0");
         var queue = await host.Client.GetFromJsonAsync<JsonElement>("/messages?max=100&wait=0");
@@ -87,8 +87,8 @@ public class MessagesTests
     public async Task Evicted_events_make_a_replay_say_truncated_and_a_foreign_epoch_say_reset()
     {
         await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Inbox:Capacity"] = "10" });
-        await InjectMixAsync(host, 25);
-        await WaitForCommittedAsync(host, 25);
+        await host.InjectMixAsync(25);
+        await host.WaitForCommittedAsync(25);
 
         var truncated = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=3&wait=0");
         var reset = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=20&epoch=not-this-store&wait=0");
@@ -108,13 +108,13 @@ public class MessagesTests
         await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Inbox:Capacity"] = "2" });
         byte[] binary = [0xFF, 0x00, 0xC3, 0x28];
         await host.Emulator.InjectReceivedAsync(binary);
-        await WaitForCommittedAsync(host, 1);
+        await host.WaitForCommittedAsync(1);
 
         var bytes = await host.Client.GetByteArrayAsync("/messages/1/payload");
         var list = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=0&wait=0");
         await host.Emulator.InjectReceivedAsync("a"u8.ToArray());
         await host.Emulator.InjectReceivedAsync("b"u8.ToArray());
-        await WaitForCommittedAsync(host, 3);
+        await host.WaitForCommittedAsync(3);
         var gone = await host.Client.GetAsync("/messages/1/payload");
         var bad = await host.Client.GetAsync("/messages/x/payload");
 
@@ -147,8 +147,8 @@ public class MessagesTests
     public async Task Sse_resumes_after_Last_Event_ID_and_then_streams_live_events()
     {
         await using var host = await BridgeHost.StartAsync();
-        await InjectMixAsync(host, 100);
-        await WaitForCommittedAsync(host, 100);
+        await host.InjectMixAsync(100);
+        await host.WaitForCommittedAsync(100);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/messages/stream");
         request.Headers.Add("Last-Event-ID", "90");
@@ -181,8 +181,8 @@ public class MessagesTests
     public async Task Sse_from_an_evicted_cursor_announces_the_gap()
     {
         await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?> { ["Inbox:Capacity"] = "5" });
-        await InjectMixAsync(host, 12);
-        await WaitForCommittedAsync(host, 12);
+        await host.InjectMixAsync(12);
+        await host.WaitForCommittedAsync(12);
 
         using var response = await host.Client.GetAsync("/messages/stream?after=2", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
@@ -199,8 +199,8 @@ public class MessagesTests
     public async Task Sse_with_a_foreign_epoch_says_reset_and_replays_from_the_oldest_event()
     {
         await using var host = await BridgeHost.StartAsync();
-        await InjectMixAsync(host, 3);
-        await WaitForCommittedAsync(host, 3);
+        await host.InjectMixAsync(3);
+        await host.WaitForCommittedAsync(3);
 
         using var response = await host.Client.GetAsync("/messages/stream?after=2&epoch=not-this-store", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
@@ -211,61 +211,6 @@ public class MessagesTests
         Assert.Equal(host.Inbox.Epoch, reset.Data.GetProperty("epoch").GetString());
         Assert.Equal(2000, reader.Retry);
         Assert.Equal(("message", "1"), (first.Event, first.Id));
-    }
-
-    internal sealed record Injected(byte[] Payload, SenderTag? Tag, bool IsError, ErrorKind Kind = ErrorKind.Other);
-
-    /// <summary>Text, binary, with and without sender tags, and every 50th an error.</summary>
-    internal static async Task<List<Injected>> InjectMixAsync(BridgeHost host, int count)
-    {
-        var random = new Random(count);
-        var tag = SenderTag.FromBytes(Enumerable.Range(100, 16).Select(i => (byte)i).ToArray());
-        var injected = new List<Injected>(count);
-        for (var i = 0; i < count; i++)
-        {
-            Injected item;
-            if (i % 50 == 49)
-            {
-                item = new Injected(Encoding.UTF8.GetBytes($"error {i}"), null, true, ErrorKind.MalformedRequest);
-                await host.Emulator.InjectErrorAsync(item.Kind, $"error {i}");
-            }
-            else
-            {
-                var payload = i % 3 == 0 ? RandomBytes(random, i % 200) : Encoding.UTF8.GetBytes($"message {i} ✓");
-                item = new Injected(payload, i % 2 == 0 ? tag : null, false);
-                await host.Emulator.InjectReceivedAsync(payload, item.Tag);
-            }
-
-            injected.Add(item);
-        }
-
-        return injected;
-    }
-
-    internal static void AssertEvent(Injected expected, JsonElement actual)
-    {
-        if (expected.IsError)
-        {
-            Assert.Equal("error", actual.GetProperty("type").GetString());
-            Assert.Equal("malformedRequest", actual.GetProperty("kind").GetString());
-            Assert.Equal(Encoding.UTF8.GetString(expected.Payload), actual.GetProperty("message").GetString());
-            return;
-        }
-
-        Assert.Equal("received", actual.GetProperty("type").GetString());
-        Assert.Equal(expected.Payload, Convert.FromBase64String(actual.GetProperty("messageBase64").GetString()!));
-        Assert.Equal(expected.Payload.Length, actual.GetProperty("size").GetInt32());
-        Assert.Equal(expected.Tag?.ToString(), actual.GetProperty("senderTag").GetString());
-    }
-
-    internal static async Task WaitForCommittedAsync(BridgeHost host, long count)
-    {
-        var clock = Stopwatch.StartNew();
-        while (host.Inbox.GetStatus().Store.LastSeq < count)
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"only {host.Inbox.GetStatus().Store.LastSeq} of {count} events committed");
-            await Task.Delay(10);
-        }
     }
 
     private static async Task<List<JsonElement>> ReadAllAsync(BridgeHost host, long? after)
@@ -287,12 +232,5 @@ public class MessagesTests
                 after = page.GetProperty("cursor").GetInt64();
             }
         }
-    }
-
-    private static byte[] RandomBytes(Random random, int length)
-    {
-        var bytes = new byte[length];
-        random.NextBytes(bytes);
-        return bytes;
     }
 }

@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NymBridge.Api.Sending;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Metrics;
 
@@ -29,7 +28,7 @@ public class MetricsTests
         // REST: the emulator loops sends to its own address back, so each is also a receive.
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send", new { recipient = self, message = payloads[0] })).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send-anonymous", new { recipient = self, message = payloads[1], replySurbs = 3 })).StatusCode);
-        await MessagesTests.WaitForCommittedAsync(host, 2);
+        await host.WaitForCommittedAsync(2);
         var tag = (await ReadAsync(host, after: 0)).Select(m => m.GetProperty("senderTag").GetString()).Single(t => t is not null)!;
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/reply", new { senderTag = tag, message = payloads[2] })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await host.PostJsonAsync("/send", new { recipient = self + "x", message = payloads[0] })).StatusCode);
@@ -45,7 +44,7 @@ public class MetricsTests
 
             await host.Emulator.InjectErrorAsync(ErrorKind.Other, errorText);
             await host.Emulator.InjectRawAsync(new byte[] { 0x09 });
-            await MessagesTests.WaitForCommittedAsync(host, 5);
+            await host.WaitForCommittedAsync(5);
 
             // One subscriber of each transport: the hub connection, an event stream, a waiting long-poll.
             using var stream = await host.Client.GetAsync(new Uri("/messages/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead).WaitAsync(BridgeHost.Timeout);
@@ -143,7 +142,7 @@ public class MetricsTests
             await host.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"event {i}"));
         }
 
-        await MessagesTests.WaitForCommittedAsync(host, 5);
+        await host.WaitForCommittedAsync(5);
         var back = await PrometheusScrape.GetAsync(host.Client);
         Assert.Equal(1, back.Value("nymbridge_nym_connected"));
         Assert.Equal(1, back.Value("nymbridge_nym_reconnects_total"));

@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using NymBridge.Protocol;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Nym;
 
 /// <summary>Concurrent sends share socket writes; nym-client must still see one exact frame per send.</summary>
 public class BatchedWriteTests

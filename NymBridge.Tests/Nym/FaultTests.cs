@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Nym;
 
 /// <summary>nym-client going away, coming back, dropping mid-stream or going silent.</summary>
 public class FaultTests

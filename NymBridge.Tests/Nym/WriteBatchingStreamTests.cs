@@ -1,6 +1,6 @@
 using NymBridge.Api.Nym;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Nym;
 
 public class WriteBatchingStreamTests
 {

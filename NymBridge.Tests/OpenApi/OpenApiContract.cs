@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Json.Schema;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.OpenApi;
 
 /// <summary>
 /// The served OpenAPI document as a contract to check real traffic against: finds the operation of a request

@@ -1,4 +1,4 @@
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.OpenApi;
 
 public class OpenApiDocumentTests
 {
@@ -9,7 +9,7 @@ public class OpenApiDocumentTests
     {
         await using var host = await BridgeHost.StartAsync();
         var served = (await host.Client.GetStringAsync("/swagger/v1/swagger.json")).ReplaceLineEndings("\n").TrimEnd() + "\n";
-        var path = Path.Combine(RepositoryRoot(), "openapi.json");
+        var path = Path.Combine(Repository.Root(), "openapi.json");
 
         if (Environment.GetEnvironmentVariable("NYMBRIDGE_UPDATE_OPENAPI") == "1")
         {
@@ -28,16 +28,5 @@ public class OpenApiDocumentTests
         var page = await host.Client.GetStringAsync("/swagger/index.html");
 
         Assert.Contains("swagger-ui", page, StringComparison.OrdinalIgnoreCase);
-    }
-
-    internal static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "NymBridge.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new InvalidOperationException("NymBridge.sln not found above the test binaries.");
     }
 }

@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Xunit.Abstractions;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.OpenApi;
 
 /// <summary>
 /// The served document through Redocly's linter with its recommended rules, the way a user's tooling reads it:
@@ -29,7 +29,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
         await File.WriteAllTextAsync(file, document);
         try
         {
-            var tool = Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "tools", "openapi-lint");
+            var tool = Path.Combine(Repository.Root(), "tools", "openapi-lint");
             await EnsureInstalledAsync(tool);
 
             var (exit, text) = await RunAsync("npx", ["--no-install", "redocly", "lint", file, "--format=stylish"], tool);

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using NymBridge.Protocol;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.OpenApi;
 
 /// <summary>
 /// Every response the bridge sends, success and problem, for every endpoint and status, validated against the

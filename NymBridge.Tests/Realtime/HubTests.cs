@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.SignalR.Client;
 using NymBridge.Api.Realtime;
 using NymBridge.Api.Sending;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Realtime;
 
 public class HubTests
 {
@@ -20,7 +20,7 @@ public class HubTests
         var events = Channel.CreateUnbounded<JsonElement>();
         await using var hub = await ConnectAsync(host, events);
 
-        var injected = await MessagesTests.InjectMixAsync(host, 10_000);
+        var injected = await host.InjectMixAsync(10_000);
         var received = new List<JsonElement>();
         while (received.Count < injected.Count)
         {
@@ -30,7 +30,7 @@ public class HubTests
         Assert.Equal(Enumerable.Range(1, injected.Count).Select(i => (long)i), received.Select(e => e.GetProperty("seq").GetInt64()));
         for (var i = 0; i < injected.Count; i++)
         {
-            MessagesTests.AssertEvent(injected[i], received[i]);
+            injected[i].AssertIs(received[i]);
         }
     }
 
@@ -40,7 +40,7 @@ public class HubTests
         await using var host = await BridgeHost.StartAsync();
         var events = Channel.CreateUnbounded<JsonElement>();
         var hub = await ConnectAsync(host, events);
-        await MessagesTests.InjectMixAsync(host, 1);
+        await host.InjectMixAsync(1);
         await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
         Assert.Equal(1, await SubscribersAsync(host));
 
@@ -69,7 +69,7 @@ public class HubTests
         await using var host = await BridgeHost.StartAsync();
         var first = Channel.CreateUnbounded<JsonElement>();
         var hub = await ConnectAsync(host, first);
-        await MessagesTests.InjectMixAsync(host, 20);
+        await host.InjectMixAsync(20);
         long lastSeen = 0;
         while (lastSeen < 20)
         {
@@ -77,8 +77,8 @@ public class HubTests
         }
 
         await hub.DisposeAsync();
-        await MessagesTests.InjectMixAsync(host, 30); // missed while away
-        await MessagesTests.WaitForCommittedAsync(host, 50);
+        await host.InjectMixAsync(30); // missed while away
+        await host.WaitForCommittedAsync(50);
         var second = Channel.CreateUnbounded<JsonElement>();
         await using var again = await ConnectAsync(host, second);
         var replay = await again.InvokeAsync<ReplayResult>("Replay", lastSeen).WaitAsync(BridgeHost.Timeout);

@@ -4,9 +4,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
-using NymBridge.Tests.Api;
 
-namespace NymBridge.Tests.Hardening;
+namespace NymBridge.Tests.Security;
 
 public class AuthTests
 {

@@ -1,6 +1,5 @@
-using NymBridge.Tests.Api;
 
-namespace NymBridge.Tests.Hardening;
+namespace NymBridge.Tests.Security;
 
 /// <summary>The real program refuses an open network port without a key.</summary>
 public class StartupSecurityTests

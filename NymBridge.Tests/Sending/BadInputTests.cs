@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Sending;
 
 /// <summary>Every kind of bad input gets the right 4xx problem+json, and nothing of it reaches nym-client.</summary>
 public class BadInputTests

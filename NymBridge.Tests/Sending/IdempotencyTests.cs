@@ -1,9 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using NymBridge.Tests.Api;
 
-namespace NymBridge.Tests.Hardening;
+namespace NymBridge.Tests.Sending;
 
 public class IdempotencyTests
 {

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using NymBridge.Protocol;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Sending;
 
 public class SendEndpointTests
 {

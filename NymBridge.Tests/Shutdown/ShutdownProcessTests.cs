@@ -9,7 +9,7 @@ using NymBridge.Emulator;
 using NymBridge.Protocol;
 using Xunit.Abstractions;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Shutdown;
 
 /// <summary>SIGTERM to the real program in the middle of traffic, as a service manager stops it.</summary>
 public partial class ShutdownProcessTests(ITestOutputHelper output)

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Shutdown;
 
-namespace NymBridge.Tests.Api;
+namespace NymBridge.Tests.Shutdown;
 
 /// <summary>
 /// What a stop (SIGTERM, Ctrl+C: <see cref="IHostApplicationLifetime.StopApplication"/>) does to the callers
@@ -58,7 +58,7 @@ public class ShutdownTests
     {
         await using var host = await BridgeHost.StartAsync();
         await host.Emulator.InjectReceivedAsync("before the stop"u8.ToArray());
-        await WaitForCommittedAsync(host, 1);
+        await host.WaitForCommittedAsync(1);
 
         BeginShutdown(host);
         var page = await host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=60&max=10").WaitAsync(BridgeHost.Timeout);
@@ -162,16 +162,6 @@ public class ShutdownTests
             return Task.CompletedTask;
         };
         return closed.Task;
-    }
-
-    private static async Task WaitForCommittedAsync(BridgeHost host, long count)
-    {
-        var deadline = DateTime.UtcNow + BridgeHost.Timeout;
-        while (host.Inbox.GetStatus().Committed < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the inbox did not commit in time");
-            await Task.Delay(10);
-        }
     }
 
     private static async Task<HubConnection> ConnectHubAsync(BridgeHost host)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 
@@ -98,7 +97,7 @@ internal sealed partial class ExampleProviderProcess : IDisposable
         }
     }
 
-    private static string ExamplesDirectory() => Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "examples");
+    private static string ExamplesDirectory() => Path.Combine(Repository.Root(), "examples");
 
     /// <summary>
     /// The node example installed as its README says (<c>npm ci</c> from the committed lock file), in a copy so

@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 

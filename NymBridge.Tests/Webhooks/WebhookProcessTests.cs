@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using NymBridge.Emulator;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 

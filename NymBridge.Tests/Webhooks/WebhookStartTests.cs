@@ -1,6 +1,5 @@
 using System.Text;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 using static NymBridge.Tests.Webhooks.WebhookTestKit;
 
 namespace NymBridge.Tests.Webhooks;

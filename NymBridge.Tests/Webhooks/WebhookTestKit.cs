@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NymBridge.Api.Webhooks;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 
