@@ -21,8 +21,6 @@ namespace NymBridge.Tests.Common;
 /// </summary>
 public sealed class BridgeHost : IAsyncDisposable
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-
     private BridgeHost(NymClientEmulator emulator, WebApplicationFactory<Program> factory, bool kestrel)
     {
         Emulator = emulator;
@@ -64,7 +62,7 @@ public sealed class BridgeHost : IAsyncDisposable
         IDictionary<string, string?>? settings, EmulatorOptions? emulatorOptions, Action<IWebHostBuilder>? configure, bool kestrel)
     {
         var emulator = new NymClientEmulator(emulatorOptions);
-        await emulator.StartAsync().WaitAsync(Timeout);
+        await emulator.StartAsync().DefaultTimeout();
         var all = new Dictionary<string, string?>
         {
             ["Nym:ClientUrl"] = emulator.Url.ToString(),
@@ -96,7 +94,7 @@ public sealed class BridgeHost : IAsyncDisposable
 
     /// <summary>Waits for the bridge to connect and learn its address: the point where sends can succeed.</summary>
     public async Task<NymAddress> WaitUntilReadyAsync() =>
-        await Nym.WaitForSelfAddressAsync(CancellationToken.None).WaitAsync(Timeout);
+        await Nym.WaitForSelfAddressAsync(CancellationToken.None).DefaultTimeout();
 
     /// <summary>Frames the bridge sent besides its own SelfAddress questions.</summary>
     public IReadOnlyList<RecordedFrame> SentFrames() =>

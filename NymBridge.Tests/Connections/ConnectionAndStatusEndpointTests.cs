@@ -25,7 +25,7 @@ public class ConnectionAndStatusEndpointTests
 
         Assert.Equal(77UL, result.GetProperty("lane").GetUInt64());
         Assert.Equal(11UL, result.GetProperty("queueLength").GetUInt64());
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x05, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x05, TestTimeout.Default);
         Assert.Equal(WireFrames.GetLaneQueueLength(77), frame.Data);
     }
 
@@ -47,7 +47,7 @@ public class ConnectionAndStatusEndpointTests
         var response = await host.Client.PostAsync("/connections/18446744073709551615/close", null);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x04, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x04, TestTimeout.Default);
         Assert.Equal(WireFrames.ClosedConnection(ulong.MaxValue), frame.Data);
     }
 

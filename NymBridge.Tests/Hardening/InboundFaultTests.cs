@@ -69,7 +69,7 @@ public class InboundFaultTests
 
         await host.Emulator.InjectRawAsync(frame.AsMemory(0, 5_000), endOfMessage: false);
         await host.Emulator.DropConnectionAsync();
-        await host.Emulator.WaitForClientAsync(BridgeHost.Timeout);
+        await host.Emulator.WaitForClientAsync(TestTimeout.Default);
         await host.WaitUntilReadyAsync();
         await host.Emulator.InjectReceivedAsync("whole"u8.ToArray());
 
@@ -97,7 +97,7 @@ public class InboundFaultTests
             sends.Add(host.Emulator.InjectReceivedAsync(BitConverter.GetBytes(i)));
         }
 
-        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(120));
+        await Task.WhenAll(sends).DefaultTimeout(4 * TestTimeout.Default);
         await host.WaitForCommittedAsync(count);
 
         var seen = 0;
@@ -144,7 +144,7 @@ public class InboundFaultTests
         var clock = Stopwatch.StartNew();
         do
         {
-            Assert.True(clock.Elapsed < BridgeHost.Timeout, "no store failure reported");
+            Assert.True(clock.Elapsed < TestTimeout.Default, "no store failure reported");
             await Task.Delay(20);
             inbox = (await host.Client.GetFromJsonAsync<JsonElement>("/status")).GetProperty("components").GetProperty("inbox");
         }

@@ -29,7 +29,7 @@ public class TruncatedBodyTests
             var buffer = new byte[4096];
             try
             {
-                while (await stream.ReadAsync(buffer).AsTask().WaitAsync(BridgeHost.Timeout) > 0)
+                while (await stream.ReadAsync(buffer).DefaultTimeout() > 0)
                 {
                 }
             }

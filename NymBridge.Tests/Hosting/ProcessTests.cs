@@ -8,14 +8,13 @@ namespace NymBridge.Tests.Hosting;
 /// <summary>The real program, started and killed as a process.</summary>
 public class ProcessTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task The_readme_command_runs_the_bridge_on_the_emulator_and_loops_a_send_back()
     {
         using var temp = new TempDirectory();
         using var bridge = BridgeProcess.Start(temp.Path, "--emulator");
-        await bridge.WaitUntilReadyAsync(StartTimeout);
+        await bridge.WaitUntilReadyAsync(TestTimeout.ProcessStart);
 
         var self = (await bridge.Client.GetFromJsonAsync<JsonElement>("/self-address")).GetProperty("address").GetString();
         var sent = await bridge.Client.PostAsJsonAsync("/send", new { recipient = self, message = "hello" });
@@ -38,7 +37,7 @@ public class ProcessTests
         string epoch;
         using (var first = BridgeProcess.Start(temp.Path, arguments))
         {
-            await first.WaitUntilReadyAsync(StartTimeout);
+            await first.WaitUntilReadyAsync(TestTimeout.ProcessStart);
             for (var i = 1; i <= 50; i++)
             {
                 await emulator.InjectReceivedAsync(System.Text.Encoding.UTF8.GetBytes($"event {i}"));
@@ -60,7 +59,7 @@ public class ProcessTests
         }
 
         using var second = BridgeProcess.Start(temp.Path, arguments);
-        await second.WaitUntilReadyAsync(StartTimeout);
+        await second.WaitUntilReadyAsync(TestTimeout.ProcessStart);
         var all = await second.Client.GetFromJsonAsync<JsonElement>($"/messages?after=0&epoch={epoch}&max=1000&wait=0");
         var next = await second.Client.GetFromJsonAsync<JsonElement>("/messages?max=1&wait=0");
         await emulator.InjectReceivedAsync("after restart"u8.ToArray());

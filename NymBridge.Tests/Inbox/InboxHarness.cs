@@ -19,7 +19,7 @@ internal sealed class InboxHarness : IAsyncDisposable
     public static async Task<InboxHarness> StartAsync(IInboxStore store)
     {
         var service = new InboxService(store, TimeProvider.System, NullLogger<InboxService>.Instance);
-        await service.StartAsync(CancellationToken.None).Limit();
+        await service.StartAsync(CancellationToken.None).DefaultTimeout();
         return new InboxHarness(service, store);
     }
 
@@ -31,7 +31,7 @@ internal sealed class InboxHarness : IAsyncDisposable
     {
         for (var i = firstIndex; i < firstIndex + count; i++)
         {
-            await Service.AcceptAsync(TestEvents.Response(i, size), TestEvents.ReceivedAt, CancellationToken.None).Limit();
+            await Service.AcceptAsync(TestEvents.Response(i, size), TestEvents.ReceivedAt, CancellationToken.None).DefaultTimeout();
         }
     }
 
@@ -40,13 +40,13 @@ internal sealed class InboxHarness : IAsyncDisposable
     {
         while (Store.GetStats().LastSeq < seq)
         {
-            await Service.ReadAsync(seq - 1, null, 1, TimeSpan.FromSeconds(10), CancellationToken.None).Limit();
+            await Service.ReadAsync(seq - 1, null, 1, TimeSpan.FromSeconds(10), CancellationToken.None).DefaultTimeout();
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await Service.StopAsync(CancellationToken.None).Limit();
+        await Service.StopAsync(CancellationToken.None).DefaultTimeout();
         Service.Dispose();
     }
 }

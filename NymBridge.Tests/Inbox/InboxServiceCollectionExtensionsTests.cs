@@ -23,7 +23,7 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await provider.DisposeAsync().Limit();
+            await provider.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -40,7 +40,7 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await provider.DisposeAsync().Limit();
+            await provider.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -58,8 +58,8 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await byDefault.DisposeAsync().Limit();
-            await configured.DisposeAsync().Limit();
+            await byDefault.DisposeAsync().DefaultTimeout();
+            await configured.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -77,7 +77,7 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await provider.DisposeAsync().Limit();
+            await provider.DisposeAsync().DefaultTimeout();
         }
     }
 

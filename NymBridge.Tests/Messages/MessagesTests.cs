@@ -62,7 +62,7 @@ public class MessagesTests
             Assert.False(poll.IsCompleted);
             var clock = Stopwatch.StartNew();
             await host.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"wake {trial}"));
-            var result = await poll.WaitAsync(BridgeHost.Timeout);
+            var result = await poll.DefaultTimeout();
             latencies.Add(clock.Elapsed.TotalMilliseconds);
             Assert.Equal($"wake {trial}", result.GetProperty("messages")[0].GetProperty("message").GetString());
         }
@@ -155,18 +155,18 @@ public class MessagesTests
         using var response = await host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-        var ready = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        var ready = await reader.NextAsync().DefaultTimeout();
         Assert.Equal(("", "ready", 90L), (ready.Id, ready.Event, ready.Data.GetProperty("cursor").GetInt64()));
         Assert.Equal(2000, reader.Retry);
 
         var backlog = new List<(string Id, string Event, JsonElement Data)>();
         for (var i = 0; i < 10; i++)
         {
-            backlog.Add(await reader.NextAsync().WaitAsync(BridgeHost.Timeout));
+            backlog.Add(await reader.NextAsync().DefaultTimeout());
         }
 
         await host.Emulator.InjectReceivedAsync("live"u8.ToArray());
-        var live = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        var live = await reader.NextAsync().DefaultTimeout();
 
         Assert.Equal(Enumerable.Range(91, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), backlog.Select(b => b.Id));
         // Default events, errors included: EventSource's onmessage gets them all, and the JSON says which is which.
@@ -186,9 +186,9 @@ public class MessagesTests
 
         using var response = await host.Client.GetAsync("/messages/stream?after=2", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-        Assert.Equal("ready", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
-        var first = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
-        var second = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        Assert.Equal("ready", (await reader.NextAsync().DefaultTimeout()).Event);
+        var first = await reader.NextAsync().DefaultTimeout();
+        var second = await reader.NextAsync().DefaultTimeout();
 
         Assert.Equal(("truncated", ""), (first.Event, first.Id));
         Assert.Equal(2, first.Data.GetProperty("cursor").GetInt64());
@@ -204,8 +204,8 @@ public class MessagesTests
 
         using var response = await host.Client.GetAsync("/messages/stream?after=2&epoch=not-this-store", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-        var reset = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
-        var first = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        var reset = await reader.NextAsync().DefaultTimeout();
+        var first = await reader.NextAsync().DefaultTimeout();
 
         Assert.Equal(("reset", ""), (reset.Event, reset.Id));
         Assert.Equal(host.Inbox.Epoch, reset.Data.GetProperty("epoch").GetString());

@@ -25,7 +25,7 @@ public class BatchedWriteTests
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         var expected = payloads.Select(p => Convert.ToHexString(WireFrames.Send(Other, 0, p))).Order().ToList();
-        var deadline = DateTime.UtcNow + BridgeHost.Timeout;
+        var deadline = DateTime.UtcNow + TestTimeout.Default;
         List<string> sent;
         do
         {

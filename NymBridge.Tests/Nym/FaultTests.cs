@@ -58,15 +58,15 @@ public class FaultTests
 
             return statuses;
         });
-        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         await host.Emulator.DropConnectionAsync();
-        var statuses = await sender.WaitAsync(TimeSpan.FromSeconds(30));
+        var statuses = await sender.DefaultTimeout();
 
         // Each send either went out (202) or was refused while reconnecting (503); none hangs or 500s.
         Assert.All(statuses, s => Assert.Contains(s, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable }));
         await host.WaitUntilReadyAsync();
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send", new { recipient = Address, message = "after" })).StatusCode);
-        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00 && f.Data.AsSpan().EndsWith("after"u8), BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00 && f.Data.AsSpan().EndsWith("after"u8), TestTimeout.Default);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public class FaultTests
         var deadline = Stopwatch.StartNew();
         while (!condition())
         {
-            Assert.True(deadline.Elapsed < BridgeHost.Timeout, "condition not reached in time");
+            Assert.True(deadline.Elapsed < TestTimeout.Default, "condition not reached in time");
             await Task.Delay(20);
         }
     }

@@ -68,7 +68,7 @@ public class WriteBatchingStreamTests
         stream.BeginBatch(deadline.Token);
         await stream.WriteAsync(new byte[] { 1 });
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.FlushBatchAsync(deadline.Token)).WaitAsync(TimeSpan.FromSeconds(10));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.FlushBatchAsync(deadline.Token)).DefaultTimeout();
     }
 
     [Fact]

@@ -34,7 +34,7 @@ internal sealed partial class OpenApiContract
     }
 
     public static async Task<OpenApiContract> LoadAsync(HttpClient client) =>
-        new(JsonNode.Parse(await client.GetStringAsync("/swagger/v1/swagger.json").WaitAsync(BridgeHost.Timeout))!.AsObject());
+        new(JsonNode.Parse(await client.GetStringAsync("/swagger/v1/swagger.json").DefaultTimeout())!.AsObject());
 
     /// <summary>Every (method, path template, status) the document says can happen.</summary>
     public IEnumerable<string> DocumentedResponses() =>

@@ -12,7 +12,6 @@ namespace NymBridge.Tests.OpenApi;
 /// </summary>
 public sealed class OpenApiLintTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(3);
     private static readonly SemaphoreSlim Install = new(1, 1);
 
     [Theory]
@@ -24,7 +23,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
             ? null
             : new Dictionary<string, string?> { ["Bridge:ApiKey"] = "lint-test-key", ["Bridge:RateLimit:PermitsPerSecond"] = "100" };
         await using var host = await BridgeHost.StartAsync(settings);
-        var document = await host.Client.GetStringAsync("/swagger/v1/swagger.json").WaitAsync(BridgeHost.Timeout);
+        var document = await host.Client.GetStringAsync("/swagger/v1/swagger.json").DefaultTimeout();
         var file = Path.Combine(Path.GetTempPath(), $"nymbridge-openapi-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(file, document);
         try
@@ -46,7 +45,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
     /// <summary>npm ci once per machine (again when the lock file changes): the tool is not part of the build.</summary>
     private async Task EnsureInstalledAsync(string tool)
     {
-        await Install.WaitAsync(ToolTimeout);
+        await Install.WaitAsync(TestTimeout.Tool);
         try
         {
             var installed = Path.Combine(tool, "node_modules", ".package-lock.json");
@@ -95,7 +94,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(ToolTimeout);
+            using var timeout = new CancellationTokenSource(TestTimeout.Tool);
             try
             {
                 await process.WaitForExitAsync(timeout.Token);
@@ -103,7 +102,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
-                throw new Xunit.Sdk.XunitException($"{command} {string.Join(' ', arguments)} did not finish within {ToolTimeout}.");
+                throw new Xunit.Sdk.XunitException($"{command} {string.Join(' ', arguments)} did not finish within {TestTimeout.Tool}.");
             }
 
             return (process.ExitCode, (await stdout) + (await stderr));

@@ -138,11 +138,11 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         {
             if (test.Before is { } before)
             {
-                await before(env).WaitAsync(BridgeHost.Timeout);
+                await before(env).DefaultTimeout();
             }
 
             using var request = Build(test, env);
-            using var response = await env.Host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).WaitAsync(BridgeHost.Timeout);
+            using var response = await env.Host.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
             if (test.Profile == Profile.Limited && (int)response.StatusCode != test.Status && attempt < 3)
             {
                 continue;
@@ -156,7 +156,7 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
     private static async Task AssertResponseAsync(ContractCase test, OpenApiContract contract, HttpRequestMessage request, HttpResponseMessage response)
     {
         var streaming = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
-        var body = streaming ? null : await response.Content.ReadAsByteArrayAsync().WaitAsync(BridgeHost.Timeout);
+        var body = streaming ? null : await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
 
         Assert.True(test.Status == (int)response.StatusCode, $"expected {test.Status}, got {(int)response.StatusCode}: {(body is null ? "" : Encoding.UTF8.GetString(body))}");
         await contract.AssertConformsAsync(request, response, body);
@@ -170,10 +170,10 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         {
             // The stream's messages are the long-poll's MessageEvent, errors included (its first events, after ready).
             using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-            Assert.Equal("ready", (await reader.NextAsync().WaitAsync(BridgeHost.Timeout)).Event);
+            Assert.Equal("ready", (await reader.NextAsync().DefaultTimeout()).Event);
             for (var i = 0; i < 2; i++)
             {
-                var message = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+                var message = await reader.NextAsync().DefaultTimeout();
                 Assert.Equal("message", message.Event);
                 contract.AssertMatchesComponent("MessageEvent", System.Text.Json.Nodes.JsonNode.Parse(message.Data.GetRawText()), $"event {message.Id} of the stream");
             }
@@ -258,7 +258,7 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         var clock = Stopwatch.StartNew();
         while (env.Host.Inbox.GetStatus().Store.LastSeq < target)
         {
-            Assert.True(clock.Elapsed < BridgeHost.Timeout, "the injected events were not committed");
+            Assert.True(clock.Elapsed < TestTimeout.Default, "the injected events were not committed");
             await Task.Delay(10);
         }
     }
@@ -286,7 +286,7 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
 
         public async Task<Env> GetAsync(Profile profile)
         {
-            await _lock.WaitAsync(BridgeHost.Timeout);
+            Assert.True(await _lock.WaitAsync(TestTimeout.Default), "another case held the host");
             try
             {
                 if (!_started.TryGetValue(profile, out var env))
@@ -327,11 +327,11 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
             if (profile == Profile.Unavailable)
             {
                 host.Emulator.RefuseConnections(true);
-                await host.Emulator.DropConnectionAsync().WaitAsync(BridgeHost.Timeout);
+                await host.Emulator.DropConnectionAsync().DefaultTimeout();
                 var clock = Stopwatch.StartNew();
                 while (host.Nym.GetStatus().Connected)
                 {
-                    Assert.True(clock.Elapsed < BridgeHost.Timeout, "the bridge did not notice the drop");
+                    Assert.True(clock.Elapsed < TestTimeout.Default, "the bridge did not notice the drop");
                     await Task.Delay(10);
                 }
             }

@@ -24,7 +24,7 @@ public class HubTests
         var received = new List<JsonElement>();
         while (received.Count < injected.Count)
         {
-            received.Add(await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout));
+            received.Add(await events.Reader.ReadAsync().DefaultTimeout());
         }
 
         Assert.Equal(Enumerable.Range(1, injected.Count).Select(i => (long)i), received.Select(e => e.GetProperty("seq").GetInt64()));
@@ -41,13 +41,13 @@ public class HubTests
         var events = Channel.CreateUnbounded<JsonElement>();
         var hub = await ConnectAsync(host, events);
         await host.InjectMixAsync(1);
-        await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        await events.Reader.ReadAsync().DefaultTimeout();
         Assert.Equal(1, await SubscribersAsync(host));
 
         await hub.DisposeAsync();
 
         // /status says so, and the inbox no longer feeds a buffer nobody reads.
-        var deadline = DateTime.UtcNow + BridgeHost.Timeout;
+        var deadline = DateTime.UtcNow + TestTimeout.Default;
         while ((await SubscribersAsync(host) != 0 || host.Inbox.GetStatus().Subscribers != 0) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
@@ -73,7 +73,7 @@ public class HubTests
         long lastSeen = 0;
         while (lastSeen < 20)
         {
-            lastSeen = (await first.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout)).GetProperty("seq").GetInt64();
+            lastSeen = (await first.Reader.ReadAsync().DefaultTimeout()).GetProperty("seq").GetInt64();
         }
 
         await hub.DisposeAsync();
@@ -81,11 +81,11 @@ public class HubTests
         await host.WaitForCommittedAsync(50);
         var second = Channel.CreateUnbounded<JsonElement>();
         await using var again = await ConnectAsync(host, second);
-        var replay = await again.InvokeAsync<ReplayResult>("Replay", lastSeen).WaitAsync(BridgeHost.Timeout);
+        var replay = await again.InvokeAsync<ReplayResult>("Replay", lastSeen).DefaultTimeout();
         var filled = new List<long>();
         while (filled.Count < 30)
         {
-            filled.Add((await second.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout)).GetProperty("seq").GetInt64());
+            filled.Add((await second.Reader.ReadAsync().DefaultTimeout()).GetProperty("seq").GetInt64());
         }
 
         Assert.Equal(30, replay.Replayed);
@@ -104,12 +104,12 @@ public class HubTests
         var payload = new byte[1024 * 1024];
         new Random(3).NextBytes(payload);
 
-        var result = await hub.InvokeAsync<SendResult>("Send", new { recipient = self, messageBase64 = Convert.ToBase64String(payload) }).WaitAsync(BridgeHost.Timeout);
-        var looped = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
-        var anonymous = await hub.InvokeAsync<SendResult>("SendAnonymous", new { recipient = self, message = "ask", replySurbs = 3 }).WaitAsync(BridgeHost.Timeout);
-        var tagged = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
-        var reply = await hub.InvokeAsync<SendResult>("Reply", new { senderTag = tagged.GetProperty("senderTag").GetString(), message = "answer" }).WaitAsync(BridgeHost.Timeout);
-        var answered = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        var result = await hub.InvokeAsync<SendResult>("Send", new { recipient = self, messageBase64 = Convert.ToBase64String(payload) }).DefaultTimeout();
+        var looped = await events.Reader.ReadAsync().DefaultTimeout();
+        var anonymous = await hub.InvokeAsync<SendResult>("SendAnonymous", new { recipient = self, message = "ask", replySurbs = 3 }).DefaultTimeout();
+        var tagged = await events.Reader.ReadAsync().DefaultTimeout();
+        var reply = await hub.InvokeAsync<SendResult>("Reply", new { senderTag = tagged.GetProperty("senderTag").GetString(), message = "answer" }).DefaultTimeout();
+        var answered = await events.Reader.ReadAsync().DefaultTimeout();
         var invalid = await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<SendResult>("Send", new { recipient = "abc@def", message = "x" }));
 
         Assert.Equal(payload.Length, result.Bytes);
@@ -138,15 +138,15 @@ public class HubTests
 
         for (var i = 0; i < 400; i++)
         {
-            await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+            await events.Reader.ReadAsync().DefaultTimeout();
         }
 
         var poll = host.Client.GetStringAsync(new Uri(host.BaseAddress!, "/messages?after=400&wait=30"));
         await Task.Delay(100);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await host.Emulator.InjectReceivedAsync("last"u8.ToArray());
-        var live = await events.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
-        var polled = await poll.WaitAsync(BridgeHost.Timeout);
+        var live = await events.Reader.ReadAsync().DefaultTimeout();
+        var polled = await poll.DefaultTimeout();
         var elapsed = clock.Elapsed;
 
         Assert.Equal("last", live.GetProperty("message").GetString());
@@ -162,7 +162,7 @@ public class HubTests
         var statuses = Channel.CreateUnbounded<StatusPush>();
         await using var hub = await ConnectAsync(host, Channel.CreateUnbounded<JsonElement>(), statuses);
 
-        var first = await statuses.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+        var first = await statuses.Reader.ReadAsync().DefaultTimeout();
         await host.Emulator.StopAsync();
         var gone = await NextAsync(statuses, s => !s.Connected);
         await host.Emulator.StartAsync();
@@ -178,7 +178,7 @@ public class HubTests
     {
         while (true)
         {
-            var status = await statuses.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+            var status = await statuses.Reader.ReadAsync().DefaultTimeout();
             if (predicate(status))
             {
                 return status;
@@ -192,7 +192,7 @@ public class HubTests
         connection.On<JsonElement>("received", e => events.Writer.TryWrite(e));
         connection.On<JsonElement>("error", e => events.Writer.TryWrite(e));
         connection.On<StatusPush>("status", s => statuses?.Writer.TryWrite(s));
-        await connection.StartAsync().WaitAsync(BridgeHost.Timeout);
+        await connection.StartAsync().DefaultTimeout();
         return connection;
     }
 
@@ -218,7 +218,7 @@ public class HubTests
             var headers = "";
             while (!headers.Contains("\r\n\r\n", StringComparison.Ordinal))
             {
-                var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(BridgeHost.Timeout);
+                var read = await stream.ReadAsync(buffer).DefaultTimeout();
                 headers += Encoding.ASCII.GetString(buffer, 0, read);
             }
 

@@ -89,9 +89,9 @@ public class AuthTests
         await using var wrong = Connect(host, token: "nope");
         await using var right = Connect(host, token: Key);
 
-        await Assert.ThrowsAnyAsync<Exception>(() => without.StartAsync().WaitAsync(BridgeHost.Timeout));
-        await Assert.ThrowsAnyAsync<Exception>(() => wrong.StartAsync().WaitAsync(BridgeHost.Timeout));
-        await right.StartAsync().WaitAsync(BridgeHost.Timeout);
+        await Assert.ThrowsAnyAsync<Exception>(() => without.StartAsync().DefaultTimeout());
+        await Assert.ThrowsAnyAsync<Exception>(() => wrong.StartAsync().DefaultTimeout());
+        await right.StartAsync().DefaultTimeout();
         Assert.Equal(HubConnectionState.Connected, right.State);
     }
 

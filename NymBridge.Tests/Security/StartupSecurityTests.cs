@@ -10,7 +10,7 @@ public class StartupSecurityTests
         using var temp = new TempDirectory();
         using var bridge = BridgeProcess.Start(temp.Path, "--urls=http://0.0.0.0:0", "--Inbox:Store=Memory");
 
-        var exitCode = await bridge.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exitCode = await bridge.WaitForExitAsync(TestTimeout.ProcessStart);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("Bridge:ApiKey", bridge.Output, StringComparison.Ordinal);
@@ -23,7 +23,7 @@ public class StartupSecurityTests
         using var temp = new TempDirectory();
         using var bridge = BridgeProcess.Start(temp.Path, new Dictionary<string, string> { ["ASPNETCORE_HTTPS_PORTS"] = "443" }, "--Inbox:Store=Memory");
 
-        var exitCode = await bridge.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exitCode = await bridge.WaitForExitAsync(TestTimeout.ProcessStart);
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("https://*:443", bridge.Output, StringComparison.Ordinal);
@@ -36,6 +36,6 @@ public class StartupSecurityTests
         using var temp = new TempDirectory();
         using var bridge = BridgeProcess.Start(temp.Path, "--urls=http://0.0.0.0:0", "--Bridge:ApiKey=some-long-key", "--Inbox:Store=Memory", "--emulator");
 
-        await bridge.WaitForOutputAsync("Self address:", TimeSpan.FromSeconds(60));
+        await bridge.WaitForOutputAsync("Self address:", TestTimeout.ProcessStart);
     }
 }

@@ -100,7 +100,7 @@ public class BadInputTests
 
         // A send to the emulator's own address proves the connection works and flushes anything queued before it.
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send", new { recipient = Address, message = "marker" })).StatusCode);
-        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         Assert.Equal([0x00], host.SentFrames().Select(f => f.Data[0]).ToArray());
     }
 

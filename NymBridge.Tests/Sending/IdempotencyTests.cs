@@ -16,9 +16,9 @@ public class IdempotencyTests
 
         var first = await SendAsync(host, "key-1", new { recipient = Address, message = "once", connectionId = 5 });
         var second = await SendAsync(host, "key-1", new { recipient = Address, message = "once", connectionId = 5 });
-        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         var marker = await SendAsync(host, null, new { recipient = Address, message = "marker" });
-        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00 && f.Data.AsSpan().EndsWith("marker"u8), BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00 && f.Data.AsSpan().EndsWith("marker"u8), TestTimeout.Default);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
@@ -35,7 +35,7 @@ public class IdempotencyTests
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => SendAsync(host, "key-concurrent", new { recipient = Address, message = "together" })));
         var marker = await SendAsync(host, null, new { recipient = Address, message = "marker" });
-        await host.Emulator.WaitForFrameAsync(f => f.Data.AsSpan().EndsWith("marker"u8), BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data.AsSpan().EndsWith("marker"u8), TestTimeout.Default);
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         var bodies = await Task.WhenAll(responses.Select(r => r.Content.ReadAsStringAsync()));
@@ -55,7 +55,7 @@ public class IdempotencyTests
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
         Assert.Equal("application/problem+json", other.Content.Headers.ContentType?.MediaType);
-        await host.Emulator.WaitForFrameAsync(f => f.Data.AsSpan().EndsWith("a"u8), BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data.AsSpan().EndsWith("a"u8), TestTimeout.Default);
         Assert.DoesNotContain(host.SentFrames(), f => f.Data.AsSpan().EndsWith("b"u8));
     }
 

@@ -22,7 +22,7 @@ public class SendEndpointTests
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var payload = Encoding.UTF8.GetBytes("héllo 🌍");
         Assert.Equal(payload.Length, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("bytes").GetInt32());
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         Assert.Equal(WireFrames.Send(Other, 0, payload), frame.Data);
     }
 
@@ -35,7 +35,7 @@ public class SendEndpointTests
         var response = await host.PostJsonAsync("/send", new { recipient = Other.ToString(), messageBase64 = Convert.ToBase64String(payload) });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         Assert.Equal(WireFrames.Send(Other, 0, payload), frame.Data);
     }
 
@@ -48,7 +48,7 @@ public class SendEndpointTests
         var response = await host.Client.PostAsync("/send", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         Assert.Equal(WireFrames.Send(Other, 0, Encoding.UTF8.GetBytes("""{"text":"hi ✓","n":[1,2,3],"ok":true}""")), frame.Data);
     }
 
@@ -64,7 +64,7 @@ public class SendEndpointTests
         Assert.Equal(1, result.GetProperty("bytes").GetInt32());
         Assert.Equal(ulong.MaxValue, result.GetProperty("lane").GetUInt64());
         Assert.Equal(3UL, result.GetProperty("queueLength").GetUInt64());
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         Assert.Equal(WireFrames.Send(Other, ulong.MaxValue, "x"u8.ToArray()), frame.Data);
     }
 
@@ -77,7 +77,7 @@ public class SendEndpointTests
         var response = await host.Client.PostAsync($"/send?recipient={Uri.EscapeDataString(Other.ToString())}&connectionId=42", Bytes(payload));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         Assert.Equal(WireFrames.Send(Other, 42, payload), frame.Data);
     }
 
@@ -89,7 +89,7 @@ public class SendEndpointTests
         var response = await host.PostJsonAsync("/send-anonymous", new { recipient = Other.ToString(), message = "hi" });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x01, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x01, TestTimeout.Default);
         Assert.Equal(WireFrames.SendAnonymous(Other, 20, 0, "hi"u8.ToArray()), frame.Data);
     }
 
@@ -103,7 +103,7 @@ public class SendEndpointTests
         var response = await host.PostJsonAsync("/send-anonymous", new { recipient = Other.ToString(), messageBase64 = "AAE=", replySurbs = surbs });
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x01, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x01, TestTimeout.Default);
         Assert.Equal(WireFrames.SendAnonymous(Other, surbs, 0, [0, 1]), frame.Data);
     }
 
@@ -115,7 +115,7 @@ public class SendEndpointTests
         var response = await host.Client.PostAsync($"/send-anonymous?recipient={Uri.EscapeDataString(Other.ToString())}&replySurbs=5", Bytes([9, 8, 7]));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x01, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x01, TestTimeout.Default);
         Assert.Equal(WireFrames.SendAnonymous(Other, 5, 0, [9, 8, 7]), frame.Data);
     }
 
@@ -130,7 +130,7 @@ public class SendEndpointTests
 
         Assert.Equal(HttpStatusCode.OK, json.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, raw.StatusCode);
-        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x02 && f.Data[^1] == 0xAB, BridgeHost.Timeout);
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x02 && f.Data[^1] == 0xAB, TestTimeout.Default);
         var frames = host.SentFrames().Where(f => f.Data[0] == 0x02).Select(f => f.Data).ToList();
         Assert.Equal([WireFrames.Reply(tag, 9, "thanks"u8.ToArray()), WireFrames.Reply(tag, 0, [0xAB])], frames);
     }
@@ -145,7 +145,7 @@ public class SendEndpointTests
         var response = await host.Client.PostAsync($"/send?recipient={Uri.EscapeDataString(Other.ToString())}", Bytes(payload));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, BridgeHost.Timeout);
+        var frame = await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00, TestTimeout.Default);
         Assert.True(frame.Data.AsSpan().SequenceEqual(WireFrames.Send(Other, 0, payload)));
         Assert.True(frame.FrameCount > 1, $"expected several frames, got {frame.FrameCount}");
         Assert.InRange(host.Emulator.MaxFrameBytesSeen, 1, 16 * 1024 * 1024);

@@ -16,16 +16,14 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
 {
     private const string Recipient = "CytBseW6yFXUMzz4SGAKdNLGR7q3sJLLYxyBGvutNEQV.4QXYyEVc5fUDjmmi8PrHN9tdUFV4PCvSJE1278cHyvoe@4sBbL1ngf1vtNqykydQKTFh26sQCw888GpUqvPvyNB4f";
     private const int Callers = 200, AnsweredBeforeSigterm = 400;
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task SIGTERM_amid_sends_and_inbound_messages_exits_0_in_time_answers_every_send_truthfully_and_keeps_every_accepted_message()
     {
         using var temp = new TempDirectory();
         await using var emulator = new NymClientEmulator();
-        await emulator.StartAsync().WaitAsync(Timeout);
+        await emulator.StartAsync().DefaultTimeout();
         string[] arguments =
         [
             $"--Nym:ClientUrl={emulator.Url}", "--Inbox:Store=Sqlite", $"--Inbox:Path={Path.Combine(temp.Path, "inbox.db")}",
@@ -38,7 +36,7 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
         string firstOutput;
         using (var first = BridgeProcess.Start(temp.Path, arguments))
         {
-            await first.WaitUntilReadyAsync(StartTimeout);
+            await first.WaitUntilReadyAsync(TestTimeout.ProcessStart);
 
             // Inbound: a steady stream until the bridge is gone; what comes after is held for the next one.
             using var stopInjecting = new CancellationTokenSource();
@@ -46,7 +44,7 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
 
             // Outbound: callers sending one message after another; SIGTERM once some have been answered, with
             // about Callers sends in flight. Each caller goes on until the bridge no longer takes connections.
-            using var client = new HttpClient { BaseAddress = first.BaseAddress, Timeout = Timeout };
+            using var client = new HttpClient { BaseAddress = first.BaseAddress, Timeout = TestTimeout.Default };
             var answered = 0;
             var terminate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var callers = Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
@@ -72,14 +70,14 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
                 }
             })).ToList();
 
-            await terminate.Task.WaitAsync(Timeout);
+            await terminate.Task.DefaultTimeout();
             first.Terminate();
             sigterm = Stopwatch.StartNew();
             var exitCode = await first.WaitForExitAsync(ShutdownTimeout + TimeSpan.FromSeconds(5));
             sigterm.Stop();
-            await Task.WhenAll(callers).WaitAsync(Timeout);
+            await Task.WhenAll(callers).DefaultTimeout();
             await stopInjecting.CancelAsync();
-            injected = await injecting.WaitAsync(Timeout);
+            injected = await injecting.DefaultTimeout();
             firstOutput = first.Output;
 
             Assert.True(exitCode == 0, $"exit code {exitCode}:\n{firstOutput}");
@@ -87,7 +85,7 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
         }
 
         // Every 2xx was written to nym-client, no 503 was, and nothing twice.
-        await emulator.WaitForDisconnectAsync(Timeout);
+        await emulator.WaitForDisconnectAsync(TestTimeout.Default);
         var written = emulator.ReceivedFrames
             .Select(f => RequestCodec.TryDecode(f.Data, out var request, out _) ? request : null)
             .OfType<SendRequest>().Select(r => Encoding.UTF8.GetString(r.Message.Span)).ToList();
@@ -111,7 +109,7 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
         // After a restart on the same file: the first run's events with their seqs, then the messages nym-client
         // held meanwhile; in order, each once, consecutive seqs.
         using var second = BridgeProcess.Start(temp.Path, arguments);
-        await second.WaitUntilReadyAsync(StartTimeout);
+        await second.WaitUntilReadyAsync(TestTimeout.ProcessStart);
         var events = await ReadAllAsync(second.Client, acceptedInbound + held);
         var order = events.Select(e => int.Parse(e.Message!.AsSpan(3), System.Globalization.CultureInfo.InvariantCulture)).ToList();
 
@@ -134,7 +132,7 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
         var count = 0;
         while (!stop.IsCancellationRequested)
         {
-            await emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"in {count}")).WaitAsync(Timeout);
+            await emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"in {count}")).DefaultTimeout();
             count++;
             if (count % 10 == 0)
             {
@@ -149,10 +147,10 @@ public partial class ShutdownProcessTests(ITestOutputHelper output)
     {
         var events = new List<(long Seq, string? Message)>();
         var clock = Stopwatch.StartNew();
-        while (events.Count < count && clock.Elapsed < Timeout)
+        while (events.Count < count && clock.Elapsed < TestTimeout.Default)
         {
             var after = events.Count > 0 ? events[^1].Seq : 0;
-            var page = await client.GetFromJsonAsync<JsonElement>($"/messages?after={after}&max=1000&wait=5").WaitAsync(Timeout);
+            var page = await client.GetFromJsonAsync<JsonElement>($"/messages?after={after}&max=1000&wait=5").DefaultTimeout();
             Assert.False(page.GetProperty("reset").GetBoolean());
             Assert.False(page.GetProperty("truncated").GetBoolean());
             events.AddRange(page.GetProperty("messages").EnumerateArray().Select(m => (m.GetProperty("seq").GetInt64(), m.GetProperty("message").GetString())));

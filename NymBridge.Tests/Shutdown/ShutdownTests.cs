@@ -27,7 +27,7 @@ public class ShutdownTests
         await using var host = await BridgeHost.StartAsync();
 
         BeginShutdown(host);
-        var response = await host.PostJsonAsync("/send", new { recipient = Recipient, message = "too late" }).WaitAsync(BridgeHost.Timeout);
+        var response = await host.PostJsonAsync("/send", new { recipient = Recipient, message = "too late" }).DefaultTimeout();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -43,12 +43,12 @@ public class ShutdownTests
     {
         await using var host = await BridgeHost.StartAsync();
         var poll = host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=60");
-        await host.Client.GetAsync("/health/live").WaitAsync(BridgeHost.Timeout); // by now the poll is waiting, normally
+        await host.Client.GetAsync("/health/live").DefaultTimeout(); // by now the poll is waiting, normally
 
         // Not StopApplication: under WebApplicationFactory it disposes the app too, and a poll that had not
         // reached the endpoint yet would meet a disposed host (in the real program the server stops first).
         BeginShutdown(host);
-        var page = await poll.WaitAsync(BridgeHost.Timeout);
+        var page = await poll.DefaultTimeout();
 
         Assert.Equal(0, page.GetProperty("messages").GetArrayLength());
     }
@@ -61,8 +61,8 @@ public class ShutdownTests
         await host.WaitForCommittedAsync(1);
 
         BeginShutdown(host);
-        var page = await host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=60&max=10").WaitAsync(BridgeHost.Timeout);
-        var again = await host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=60").WaitAsync(BridgeHost.Timeout);
+        var page = await host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=60&max=10").DefaultTimeout();
+        var again = await host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=60").DefaultTimeout();
 
         Assert.Equal("before the stop", Assert.Single(page.GetProperty("messages").EnumerateArray()).GetProperty("message").GetString());
         Assert.Equal(0, again.GetProperty("messages").GetArrayLength());
@@ -72,16 +72,16 @@ public class ShutdownTests
     public async Task An_event_stream_ends_after_what_it_had_to_send()
     {
         await using var host = await BridgeHost.StartAsync();
-        using var response = await host.Client.GetAsync("/messages/stream", HttpCompletionOption.ResponseHeadersRead).WaitAsync(BridgeHost.Timeout);
+        using var response = await host.Client.GetAsync("/messages/stream", HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
         using var reader = new SseReader(await response.Content.ReadAsStreamAsync());
-        await reader.NextAsync().WaitAsync(BridgeHost.Timeout); // the opening notice: the stream is subscribed
+        await reader.NextAsync().DefaultTimeout(); // the opening notice: the stream is subscribed
         await host.Emulator.InjectReceivedAsync("live"u8.ToArray());
-        var live = await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        var live = await reader.NextAsync().DefaultTimeout();
 
         BeginShutdown(host);
 
         Assert.Equal("live", live.Data.GetProperty("message").GetString());
-        await Assert.ThrowsAsync<EndOfStreamException>(() => reader.NextAsync().WaitAsync(BridgeHost.Timeout));
+        await Assert.ThrowsAsync<EndOfStreamException>(() => reader.NextAsync().DefaultTimeout());
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public class ShutdownTests
 
         StopApplication(host);
 
-        await closed.WaitAsync(BridgeHost.Timeout);
+        await closed.DefaultTimeout();
         Assert.Equal(HubConnectionState.Disconnected, hub.State);
     }
 
@@ -102,23 +102,23 @@ public class ShutdownTests
     {
         var host = await BridgeHost.StartOnKestrelAsync(new Dictionary<string, string?> { ["Bridge:ShutdownTimeout"] = "00:00:20" });
         await using var disposeHost = host;
-        using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = BridgeHost.Timeout };
+        using var client = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TestTimeout.Default };
         var polls = Enumerable.Range(0, 5).Select(_ => client.GetAsync("/messages?wait=60")).ToList();
         using var stream = await client.GetAsync("/messages/stream", HttpCompletionOption.ResponseHeadersRead);
         using var reader = new SseReader(await stream.Content.ReadAsStreamAsync());
-        await reader.NextAsync().WaitAsync(BridgeHost.Timeout);
+        await reader.NextAsync().DefaultTimeout();
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await host.Factory.Services.GetRequiredService<IHost>().StopAsync().WaitAsync(BridgeHost.Timeout);
+        await host.Factory.Services.GetRequiredService<IHost>().StopAsync().DefaultTimeout();
 
         // Well within the 20 s timeout: nothing waited for the long-polls' 60 s or for the stream.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the stop took {clock.Elapsed}");
         foreach (var poll in polls)
         {
-            Assert.Equal(HttpStatusCode.OK, (await poll.WaitAsync(BridgeHost.Timeout)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await poll.DefaultTimeout()).StatusCode);
         }
 
-        await Assert.ThrowsAsync<EndOfStreamException>(() => reader.NextAsync().WaitAsync(BridgeHost.Timeout));
+        await Assert.ThrowsAsync<EndOfStreamException>(() => reader.NextAsync().DefaultTimeout());
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public class ShutdownTests
     private static async Task<HubConnection> ConnectHubAsync(BridgeHost host)
     {
         var connection = host.CreateHubConnection();
-        await connection.StartAsync().WaitAsync(BridgeHost.Timeout);
+        await connection.StartAsync().DefaultTimeout();
         return connection;
     }
 }

@@ -13,8 +13,6 @@ namespace NymBridge.Tests.Webhooks;
 /// </summary>
 public class ExampleProviderTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan EchoTimeout = TimeSpan.FromSeconds(30);
 
     public static TheoryData<string> Examples => ["python-echo", "node-echo"];
 
@@ -67,7 +65,7 @@ public class ExampleProviderTests
             $"--Webhooks:Endpoints:default:Url={provider.Url}",
             $"--Webhooks:Endpoints:default:Secret={secret}",
             $"--Inbox:Path={Path.Combine(temp.Path, "inbox.db")}");
-        await bridge.WaitUntilReadyAsync(StartTimeout);
+        await bridge.WaitUntilReadyAsync(TestTimeout.ProcessStart);
         var self = (await bridge.Client.GetFromJsonAsync<JsonElement>("/self-address")).GetProperty("address").GetString();
 
         var text = await bridge.Client.PostAsJsonAsync("/send-anonymous", new { recipient = self, message = "ping 42" });
@@ -106,7 +104,7 @@ public class ExampleProviderTests
     /// <summary>Waits for an event in the bridge's inbox (a replay read: it takes nothing).</summary>
     private static async Task<JsonElement> WaitForEventAsync(BridgeProcess bridge, Func<JsonElement, bool> match, string context)
     {
-        using var deadline = new CancellationTokenSource(EchoTimeout);
+        using var deadline = new CancellationTokenSource(TestTimeout.Default);
         var seen = new List<string>();
         try
         {
@@ -128,7 +126,7 @@ public class ExampleProviderTests
         catch (OperationCanceledException)
         {
             using var webhooks = await bridge.Client.GetAsync("/webhooks", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
-            Assert.Fail($"no matching event within {EchoTimeout}; inbox: {string.Join("\n", seen)}\n/webhooks: {(int)webhooks.StatusCode} {await webhooks.Content.ReadAsStringAsync()}\n{context}\nbridge:\n{bridge.Output}");
+            Assert.Fail($"no matching event within {TestTimeout.Default}; inbox: {string.Join("\n", seen)}\n/webhooks: {(int)webhooks.StatusCode} {await webhooks.Content.ReadAsStringAsync()}\n{context}\nbridge:\n{bridge.Output}");
             throw;
         }
     }

@@ -67,7 +67,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         var receiver = new WebhookReceiver(app, handler);
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await app.StartAsync().DefaultTimeout();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         receiver.Url = new Uri(new Uri(address), "/hook");
         return receiver;
@@ -95,7 +95,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await _app.StopAsync().DefaultTimeout();
         await _app.DisposeAsync();
     }
 

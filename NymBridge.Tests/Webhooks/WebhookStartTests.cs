@@ -16,7 +16,7 @@ public class WebhookStartTests
         {
             await before.Emulator.InjectReceivedAsync("old 1"u8.ToArray());
             await before.Emulator.InjectErrorAsync(ErrorKind.Other, "old error");
-            await before.Inbox.WaitForEventsAsync(1, 10, Wait, CancellationToken.None);
+            await before.Inbox.WaitForEventsAsync(1, 10, TestTimeout.Default, CancellationToken.None);
         }
 
         await using var oldest = await WebhookReceiver.StartAsync();
@@ -62,7 +62,7 @@ public class WebhookStartTests
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!condition())
         {
-            Assert.True(clock.Elapsed < Wait, "the condition did not hold in time");
+            Assert.True(clock.Elapsed < TestTimeout.Default, "the condition did not hold in time");
             await Task.Delay(10);
         }
     }
