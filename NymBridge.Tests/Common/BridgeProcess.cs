@@ -11,6 +11,7 @@ internal sealed class BridgeProcess : IDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Lock _lock = new();
+    private TaskCompletionSource _printed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private BridgeProcess(Process process, Uri baseAddress)
     {
@@ -139,37 +140,52 @@ internal sealed class BridgeProcess : IDisposable
     }
 
     /// <summary>Waits for <c>/health/ready</c>: the program is up and connected to nym-client.</summary>
+    /// <remarks>Polled: a child process tells nobody when it is ready.</remarks>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            Assert.False(_process.HasExited, $"the bridge exited with {(_process.HasExited ? _process.ExitCode : 0)}:\n{Output}");
-            try
-            {
-                if ((await Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
+            await Eventually.WaitUntilAsync(
+                async () =>
                 {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            Assert.True(clock.Elapsed < timeout, $"not ready after {timeout}:\n{Output}");
-            await Task.Delay(100);
+                    Assert.False(_process.HasExited, $"the bridge exited with {(_process.HasExited ? _process.ExitCode : 0)}:\n{Output}");
+                    try
+                    {
+                        return (await Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return false; // not listening yet
+                    }
+                },
+                "the bridge is ready",
+                timeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Output}", e);
         }
     }
 
+    /// <summary>Waits for <paramref name="text"/> in the output, looking again at each line printed and at the exit.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
     {
-        var clock = Stopwatch.StartNew();
-        while (!Output.Contains(text, StringComparison.Ordinal))
+        try
         {
-            Assert.False(_process.HasExited, $"the bridge exited before printing '{text}':\n{Output}");
-            Assert.True(clock.Elapsed < timeout, $"'{text}' not printed within {timeout}:\n{Output}");
-            await Task.Delay(100);
+            await Eventually.WaitUntilAsync(
+                () =>
+                {
+                    var printed = Output.Contains(text, StringComparison.Ordinal);
+                    Assert.False(!printed && _process.HasExited, $"the bridge exited before printing '{text}':\n{Output}");
+                    return printed;
+                },
+                () => Task.WhenAny(Volatile.Read(ref _printed).Task, _process.WaitForExitAsync()),
+                $"'{text}' is printed",
+                timeout);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{Output}", e);
         }
     }
 
@@ -215,6 +231,8 @@ internal sealed class BridgeProcess : IDisposable
         {
             _output.AppendLine(line);
         }
+
+        Interlocked.Exchange(ref _printed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private static int FreePort()

@@ -16,9 +16,10 @@ public static class Eventually
 
     /// <summary>Checks <paramref name="condition"/> now and after each <paramref name="nextChange"/>.</summary>
     /// <param name="nextChange">A task that completes at the next change; taken before each check, so no change is missed.</param>
-    public static async Task WaitUntilAsync(Func<bool> condition, Func<Task> nextChange, string because,
+    public static async Task WaitUntilAsync(Func<bool> condition, Func<Task> nextChange, string because, TimeSpan? timeout = null,
         [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
+        var limit = timeout ?? TestTimeout.Default;
         var clock = Stopwatch.StartNew();
         while (true)
         {
@@ -28,32 +29,33 @@ public static class Eventually
                 return;
             }
 
-            var remaining = TestTimeout.Default - clock.Elapsed;
+            var remaining = limit - clock.Elapsed;
             try
             {
                 await next.WaitAsync(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
             }
             catch (TimeoutException)
             {
-                throw GaveUp(because, file, line);
+                throw GaveUp(limit, because, file, line);
             }
         }
     }
 
     /// <summary>Polls <paramref name="condition"/>, for state the code offers no signal for.</summary>
-    public static Task WaitUntilAsync(Func<bool> condition, string because,
+    public static Task WaitUntilAsync(Func<bool> condition, string because, TimeSpan? timeout = null,
         [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), because, file, line);
+        WaitUntilAsync(() => Task.FromResult(condition()), because, timeout, file, line);
 
     /// <summary>Polls an asynchronous <paramref name="condition"/>, such as an HTTP request, each under the default timeout.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string because,
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string because, TimeSpan? timeout = null,
         [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0) =>
-        await ProbeUntilAsync(condition, static done => done, because, file, line);
+        await ProbeUntilAsync(condition, static done => done, because, timeout, file, line);
 
     /// <summary>Polls <paramref name="probe"/> until <paramref name="done"/> holds for what it returns, and returns that.</summary>
-    public static async Task<T> ProbeUntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string because,
+    public static async Task<T> ProbeUntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string because, TimeSpan? timeout = null,
         [CallerFilePath] string? file = null, [CallerLineNumber] int line = 0)
     {
+        var limit = timeout ?? TestTimeout.Default;
         var clock = Stopwatch.StartNew();
         var pause = FirstPoll;
         while (true)
@@ -64,9 +66,9 @@ public static class Eventually
                 return value;
             }
 
-            if (clock.Elapsed >= TestTimeout.Default)
+            if (clock.Elapsed >= limit)
             {
-                throw GaveUp(because, file, line);
+                throw GaveUp(limit, because, file, line);
             }
 
             // The one sleep of the kit: nothing signals this state, so look again soon, and less often as it takes longer.
@@ -75,6 +77,6 @@ public static class Eventually
         }
     }
 
-    private static TimeoutException GaveUp(string because, string? file, int line) =>
-        new($"Gave up after {TestTimeout.Default.TotalSeconds:0.#} s waiting until {because} at {Path.GetFileName(file)}:{line}.");
+    private static TimeoutException GaveUp(TimeSpan limit, string because, string? file, int line) =>
+        new($"Gave up after {limit.TotalSeconds:0.#} s waiting until {because} at {Path.GetFileName(file)}:{line}.");
 }

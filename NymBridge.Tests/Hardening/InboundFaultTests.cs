@@ -140,15 +140,10 @@ public class InboundFaultTests
             await host.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"held {i}"));
         }
 
-        JsonElement inbox;
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            Assert.True(clock.Elapsed < TestTimeout.Default, "no store failure reported");
-            await Task.Delay(20);
-            inbox = (await host.Client.GetFromJsonAsync<JsonElement>("/status")).GetProperty("components").GetProperty("inbox");
-        }
-        while (inbox.GetProperty("storeFailures").GetInt64() == 0);
+        var inbox = await Eventually.ProbeUntilAsync(
+            async () => (await host.Client.GetFromJsonAsync<JsonElement>("/status")).GetProperty("components").GetProperty("inbox"),
+            i => i.GetProperty("storeFailures").GetInt64() > 0,
+            "/status reports a store failure");
 
         Assert.Contains("full", inbox.GetProperty("lastStoreError").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/health/live")).StatusCode);

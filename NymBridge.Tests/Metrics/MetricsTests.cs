@@ -123,7 +123,7 @@ public class MetricsTests
         {
             host.Emulator.RefuseConnections(true);
             await host.Emulator.DropConnectionAsync();
-            await WaitAsync(() => !host.Nym.GetStatus().Connected);
+            await host.WaitUntilDisconnectedAsync();
 
             var rest = await host.PostJsonAsync("/send", new { recipient = self, message = "while away" });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, rest.StatusCode);
@@ -274,28 +274,6 @@ public class MetricsTests
         }
     }
 
-    private static async Task<PrometheusScrape> ScrapeUntilAsync(BridgeHost host, Func<PrometheusScrape, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var scrape = await PrometheusScrape.GetAsync(host.Client);
-            if (done(scrape) || clock.Elapsed > TestTimeout.Default)
-            {
-                return scrape;
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TestTimeout.Default, "timed out waiting");
-            await Task.Delay(10);
-        }
-    }
+    private static Task<PrometheusScrape> ScrapeUntilAsync(BridgeHost host, Func<PrometheusScrape, bool> done) =>
+        Eventually.ProbeUntilAsync(() => PrometheusScrape.GetAsync(host.Client), done, "/metrics shows what the test waits for");
 }

@@ -25,20 +25,8 @@ public class BatchedWriteTests
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         var expected = payloads.Select(p => Convert.ToHexString(WireFrames.Send(Other, 0, p))).Order().ToList();
-        var deadline = DateTime.UtcNow + TestTimeout.Default;
-        List<string> sent;
-        do
-        {
-            sent = host.SentFrames().Where(f => f.Data[0] == 0x00).Select(f => Convert.ToHexString(f.Data)).Order().ToList();
-            if (sent.Count >= expected.Count)
-            {
-                break;
-            }
-
-            await Task.Delay(20);
-        }
-        while (DateTime.UtcNow < deadline);
-
+        await Eventually.WaitUntilAsync(() => host.SentFrames().Count(f => f.Data[0] == 0x00) >= expected.Count, "every send reached the emulator");
+        var sent = host.SentFrames().Where(f => f.Data[0] == 0x00).Select(f => Convert.ToHexString(f.Data)).Order().ToList();
         Assert.Equal(expected, sent);
         Assert.All(host.SentFrames(), f => Assert.Equal(1, f.FrameCount));
     }

@@ -18,7 +18,7 @@ public class FaultTests
         // Warm the send path (JIT, JSON metadata) so the clock below measures the refusal, not first-call costs.
         await host.PostJsonAsync("/send", new { recipient = Address, message = "warm-up" });
         await host.Emulator.StopAsync();
-        await WaitForAsync(() => !host.Nym.GetStatus().Connected);
+        await host.WaitUntilDisconnectedAsync();
 
         var clock = Stopwatch.StartNew();
         var send = await host.PostJsonAsync("/send", new { recipient = Address, message = "x" });
@@ -79,20 +79,10 @@ public class FaultTests
         });
 
         host.Emulator.SetUnresponsive(true);
-        await WaitForAsync(() => !host.Nym.GetStatus().Connected);
+        await host.WaitUntilDisconnectedAsync();
         host.Emulator.SetUnresponsive(false);
         await host.WaitUntilReadyAsync();
 
         Assert.True(host.Nym.GetStatus().Reconnects >= 1);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < TestTimeout.Default, "condition not reached in time");
-            await Task.Delay(20);
-        }
     }
 }

@@ -255,12 +255,7 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         var target = env.Host.Inbox.GetStatus().Store.LastSeq + 2;
         await env.Host.Emulator.InjectReceivedAsync("hello ✓"u8.ToArray(), SenderTagValue);
         await env.Host.Emulator.InjectErrorAsync(ErrorKind.MalformedRequest, "a frame nym-client could not parse");
-        var clock = Stopwatch.StartNew();
-        while (env.Host.Inbox.GetStatus().Store.LastSeq < target)
-        {
-            Assert.True(clock.Elapsed < TestTimeout.Default, "the injected events were not committed");
-            await Task.Delay(10);
-        }
+        await env.Host.WaitForCommittedAsync(target);
     }
 
     /// <summary>Spends this client's permits: requests until one is refused.</summary>
@@ -328,12 +323,7 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
             {
                 host.Emulator.RefuseConnections(true);
                 await host.Emulator.DropConnectionAsync().DefaultTimeout();
-                var clock = Stopwatch.StartNew();
-                while (host.Nym.GetStatus().Connected)
-                {
-                    Assert.True(clock.Elapsed < TestTimeout.Default, "the bridge did not notice the drop");
-                    await Task.Delay(10);
-                }
+                await host.WaitUntilDisconnectedAsync();
             }
 
             return new Env(host, self);

@@ -47,12 +47,8 @@ public class HubTests
         await hub.DisposeAsync();
 
         // /status says so, and the inbox no longer feeds a buffer nobody reads.
-        var deadline = DateTime.UtcNow + TestTimeout.Default;
-        while ((await SubscribersAsync(host) != 0 || host.Inbox.GetStatus().Subscribers != 0) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
+        await Eventually.WaitUntilAsync(async () => await SubscribersAsync(host) == 0 && host.Inbox.GetStatus().Subscribers == 0,
+            "the hub and the inbox let go of the subscription");
         Assert.Equal(0, await SubscribersAsync(host));
         Assert.Equal(0, host.Inbox.GetStatus().Subscribers);
     }

@@ -64,10 +64,7 @@ public class IdempotencyTests
     {
         await using var host = await BridgeHost.StartAsync();
         await host.Emulator.StopAsync();
-        while (host.Nym.GetStatus().Connected)
-        {
-            await Task.Delay(20);
-        }
+        await host.WaitUntilDisconnectedAsync();
 
         var failed = await SendAsync(host, "key-3", new { recipient = Address, message = "retry me" });
         await host.Emulator.StartAsync();

@@ -88,17 +88,11 @@ public class ExampleProviderTests
     /// <summary>Waits until <c>GET /webhooks</c> shows the one endpoint in the wanted state (its counters settle just after the reply).</summary>
     private static async Task<JsonElement> WaitForEndpointAsync(BridgeProcess bridge, Func<JsonElement, bool> match)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var endpoint = (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).EnumerateArray().Single();
-            if (match(endpoint) || deadline.IsCancellationRequested)
-            {
-                return endpoint.Clone();
-            }
-
-            await Task.Delay(50, CancellationToken.None);
-        }
+        var endpoint = await Eventually.ProbeUntilAsync(
+            async () => (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks")).EnumerateArray().Single().Clone(),
+            match,
+            "GET /webhooks shows the endpoint in the wanted state");
+        return endpoint;
     }
 
     /// <summary>Waits for an event in the bridge's inbox (a replay read: it takes nothing).</summary>

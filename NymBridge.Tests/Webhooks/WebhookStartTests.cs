@@ -57,13 +57,5 @@ public class WebhookStartTests
     private static string Message(ReceivedWebhook r) =>
         System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("message").GetString()!;
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < TestTimeout.Default, "the condition did not hold in time");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) => Eventually.WaitUntilAsync(condition, "the condition holds");
 }

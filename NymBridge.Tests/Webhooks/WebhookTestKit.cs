@@ -45,37 +45,11 @@ internal static class WebhookTestKit
     public static Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, int count) =>
         bridge.WaitForAttemptsAsync(a => a.Length >= count);
 
-    public static async Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, Func<JsonElement[], bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var attempts = await bridge.AttemptsAsync();
-            if (condition(attempts))
-            {
-                return attempts;
-            }
+    public static Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, Func<JsonElement[], bool> condition) =>
+        Eventually.ProbeUntilAsync(() => bridge.AttemptsAsync(), condition, "the attempts logged are what the test waits for");
 
-            Assert.True(clock.Elapsed < TestTimeout.Default, $"{attempts.Length} attempts logged within {TestTimeout.Default}, not what the test waits for");
-            await Task.Delay(10);
-        }
-    }
-
-    public static async Task<JsonElement> WaitForWebhookAsync(this BridgeHost bridge, Func<JsonElement, bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var state = await bridge.WebhooksAsync();
-            if (condition(state))
-            {
-                return state;
-            }
-
-            Assert.True(clock.Elapsed < TestTimeout.Default, $"GET /webhooks did not reach the expected state within {TestTimeout.Default}: {state}");
-            await Task.Delay(10);
-        }
-    }
+    public static Task<JsonElement> WaitForWebhookAsync(this BridgeHost bridge, Func<JsonElement, bool> condition) =>
+        Eventually.ProbeUntilAsync(() => bridge.WebhooksAsync(), condition, "GET /webhooks reached the expected state");
 
     public static IReadOnlyList<ReplyRequest> Replies(this BridgeHost bridge) =>
         [.. bridge.SentFrames().Select(f => RequestCodec.Decode(f.Data)).OfType<ReplyRequest>()];
