@@ -1,6 +1,7 @@
 using System.Text;
 using NymBridge.Api.Nym;
 using NymBridge.Protocol;
+using NymBridge.Tests.Metrics;
 
 namespace NymBridge.Tests.Common;
 
@@ -38,6 +39,14 @@ internal static class BridgeHostInboundExtensions
     /// <remarks>The inbox signals commits only to readers, and a read could take events a test wants to read itself; its status is cheap to poll.</remarks>
     public static Task WaitForCommittedAsync(this BridgeHost host, long lastSeq) =>
         Eventually.WaitUntilAsync(() => host.Inbox.GetStatus().Store.LastSeq >= lastSeq, $"the inbox committed {lastSeq} events");
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> long polls are parked in the inbox, as the subscribers gauge of <c>/metrics</c>
+    /// counts them: so an event injected next wakes a waiting poll instead of meeting one that has not arrived.
+    /// </summary>
+    public static Task WaitForParkedLongPollsAsync(this BridgeHost host, int count) =>
+        Eventually.ProbeUntilAsync(() => PrometheusScrape.GetAsync(host.Client), s => s.Value("nymbridge_subscribers", ("transport", "longpoll")) == count,
+            $"{count} long polls are waiting");
 
     /// <summary>Waits, on the connection's own status-change signal, until its status satisfies <paramref name="condition"/>.</summary>
     public static Task WaitForNymStatusAsync(this BridgeHost host, Func<NymConnectionStatus, bool> condition, string because) =>

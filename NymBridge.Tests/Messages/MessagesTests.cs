@@ -57,8 +57,7 @@ public class MessagesTests
         for (var trial = 0; trial < 5; trial++)
         {
             var poll = host.Client.GetFromJsonAsync<JsonElement>("/messages?wait=30");
-            // Give the request time to park; it is waiting on the inbox, not on this delay.
-            await Task.Delay(200);
+            await host.WaitForParkedLongPollsAsync(1);
             Assert.False(poll.IsCompleted);
             var clock = Stopwatch.StartNew();
             await host.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"wake {trial}"));

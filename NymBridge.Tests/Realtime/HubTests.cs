@@ -138,7 +138,7 @@ public class HubTests
         }
 
         var poll = host.Client.GetStringAsync(new Uri(host.BaseAddress!, "/messages?after=400&wait=30"));
-        await Task.Delay(100);
+        await host.WaitForParkedLongPollsAsync(1);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await host.Emulator.InjectReceivedAsync("last"u8.ToArray());
         var live = await events.Reader.ReadAsync().DefaultTimeout();
