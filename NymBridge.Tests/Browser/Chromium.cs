@@ -110,7 +110,7 @@ internal sealed class Chromium : IAsyncDisposable
     {
         try
         {
-            await Context.CloseAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            await Context.CloseAsync().DefaultTimeout();
         }
         finally
         {

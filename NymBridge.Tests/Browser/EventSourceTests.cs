@@ -19,7 +19,6 @@ namespace NymBridge.Tests.Browser;
 /// </summary>
 public sealed class EventSourceTests(PlaywrightDriver driver) : IClassFixture<PlaywrightDriver>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>What an app would write: one EventSource, onmessage for the events, onerror for the connection.</summary>
     private const string Script = """
@@ -40,8 +39,8 @@ public sealed class EventSourceTests(PlaywrightDriver driver) : IClassFixture<Pl
     {
         Chromium.SkipUnlessAvailable();
         var streams = new StreamCutter();
-        await using var bridge = await PageHost.StartAsync(Timeout, configure: b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(streams)));
-        await using var chromium = await Chromium.LaunchAsync(driver, Timeout);
+        await using var bridge = await PageHost.StartAsync(TestTimeout.Default, configure: b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(streams)));
+        await using var chromium = await Chromium.LaunchAsync(driver, TestTimeout.Default);
         var page = chromium.Page;
         await page.GotoAsync(new Uri(bridge.BaseAddress, "/health/live").ToString());
         await page.EvaluateAsync(Script);
@@ -49,9 +48,9 @@ public sealed class EventSourceTests(PlaywrightDriver driver) : IClassFixture<Pl
         // Received and error events alike arrive in onmessage, and the nym error fires no onerror.
         await page.EvaluateAsync("url => openStream(url)", "/messages/stream?after=0");
         await WaitForAsync(page, "log.filter(e => e.kind === 'ready').length === 1");
-        await bridge.Emulator.InjectReceivedAsync("one"u8.ToArray()).WaitAsync(Timeout);
-        await bridge.Emulator.InjectErrorAsync(ErrorKind.MalformedRequest, "nym-client could not parse a frame").WaitAsync(Timeout);
-        await bridge.Emulator.InjectReceivedAsync("two"u8.ToArray()).WaitAsync(Timeout);
+        await bridge.Emulator.InjectReceivedAsync("one"u8.ToArray()).DefaultTimeout();
+        await bridge.Emulator.InjectErrorAsync(ErrorKind.MalformedRequest, "nym-client could not parse a frame").DefaultTimeout();
+        await bridge.Emulator.InjectReceivedAsync("two"u8.ToArray()).DefaultTimeout();
         await WaitForMessagesAsync(page, 3);
 
         var first = await LogAsync(page);
@@ -62,8 +61,8 @@ public sealed class EventSourceTests(PlaywrightDriver driver) : IClassFixture<Pl
 
         // The app closes its stream and opens a new one after the last id it saw: what came meanwhile, once.
         await page.EvaluateAsync("() => es.close()");
-        await bridge.Emulator.InjectReceivedAsync("three"u8.ToArray()).WaitAsync(Timeout);
-        await bridge.Emulator.InjectReceivedAsync("four"u8.ToArray()).WaitAsync(Timeout);
+        await bridge.Emulator.InjectReceivedAsync("three"u8.ToArray()).DefaultTimeout();
+        await bridge.Emulator.InjectReceivedAsync("four"u8.ToArray()).DefaultTimeout();
         await WaitForStoredAsync(bridge, 5);
         var lastId = Messages(first)[^1].GetProperty("id").GetString();
         await page.EvaluateAsync("url => openStream(url)", $"/messages/stream?after={lastId}");
@@ -72,9 +71,9 @@ public sealed class EventSourceTests(PlaywrightDriver driver) : IClassFixture<Pl
         // The server ends the response: the browser reconnects by itself, after the retry hint, from Last-Event-ID.
         Assert.True(streams.Cut() > 0, "no open event stream to end");
         await WaitForAsync(page, "log.some(e => e.kind === 'error')");
-        await bridge.Emulator.InjectReceivedAsync("five"u8.ToArray()).WaitAsync(Timeout);
+        await bridge.Emulator.InjectReceivedAsync("five"u8.ToArray()).DefaultTimeout();
         await WaitForMessagesAsync(page, 6);
-        await bridge.Emulator.InjectReceivedAsync("six"u8.ToArray()).WaitAsync(Timeout);
+        await bridge.Emulator.InjectReceivedAsync("six"u8.ToArray()).DefaultTimeout();
         await WaitForMessagesAsync(page, 7);
 
         var all = await LogAsync(page);
@@ -111,18 +110,18 @@ public sealed class EventSourceTests(PlaywrightDriver driver) : IClassFixture<Pl
     {
         try
         {
-            await page.WaitForFunctionAsync($"() => {condition}", null, new() { Timeout = (float)Timeout.TotalMilliseconds });
+            await page.WaitForFunctionAsync($"() => {condition}", null, new() { Timeout = (float)TestTimeout.Default.TotalMilliseconds });
         }
         catch (TimeoutException)
         {
-            Assert.Fail($"waited {Timeout} for `{condition}`; the page's log: {await page.EvaluateAsync<JsonElement>("() => log")}");
+            Assert.Fail($"waited {TestTimeout.Default} for `{condition}`; the page's log: {await page.EvaluateAsync<JsonElement>("() => log")}");
         }
     }
 
     /// <summary>Waits until the inbox holds an event with this seq, so the next stream has it to replay.</summary>
     private static async Task WaitForStoredAsync(PageHost bridge, long seq)
     {
-        var page = await bridge.Client.GetFromJsonAsync<JsonElement>($"/messages?after={seq - 1}&wait=10").WaitAsync(Timeout);
+        var page = await bridge.Client.GetFromJsonAsync<JsonElement>($"/messages?after={seq - 1}&wait=10").DefaultTimeout();
         Assert.Equal(seq, page.GetProperty("messages")[0].GetProperty("seq").GetInt64());
     }
 

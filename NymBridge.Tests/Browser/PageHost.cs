@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
 using NymBridge.Emulator;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Browser;
 

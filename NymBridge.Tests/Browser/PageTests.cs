@@ -13,7 +13,6 @@ namespace NymBridge.Tests.Browser;
 /// <summary>The page at / in headless Chromium, against the real app on Kestrel connected to the nym-client emulator.</summary>
 public sealed class PageTests : IClassFixture<PlaywrightDriver>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly PlaywrightDriver _driver;
     private readonly ITestOutputHelper _output;
 
@@ -21,21 +20,21 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
     {
         _driver = driver;
         _output = output;
-        SetDefaultExpectTimeout((float)Timeout.TotalMilliseconds);
+        SetDefaultExpectTimeout((float)TestTimeout.Default.TotalMilliseconds);
     }
 
     [SkippableFact]
     public async Task Shows_the_address_and_sends_receives_and_replies_through_the_form()
     {
         Chromium.SkipUnlessAvailable();
-        await using var bridge = await PageHost.StartAsync(Timeout);
-        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
+        await using var bridge = await PageHost.StartAsync(TestTimeout.Default);
+        await using var chromium = await Chromium.LaunchAsync(_driver, TestTimeout.Default);
         var page = chromium.Page;
         var problems = CollectProblems(page);
 
         await page.GotoAsync(bridge.BaseAddress.ToString());
 
-        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").WaitAsync(Timeout);
+        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").DefaultTimeout();
         Assert.NotNull(self);
         await Expect(page.GetByTestId("self-address")).ToHaveTextAsync(self.Address);
         await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
@@ -75,7 +74,7 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
 
         // Bytes that are not UTF-8 are shown as a size and a download link to the raw payload.
         byte[] binary = [0x00, 0x01, 0xC3, 0xFF];
-        using (var sent = await bridge.Client.PostAsJsonAsync("/send", new { recipient = self.Address, messageBase64 = Convert.ToBase64String(binary) }).WaitAsync(Timeout))
+        using (var sent = await bridge.Client.PostAsJsonAsync("/send", new { recipient = self.Address, messageBase64 = Convert.ToBase64String(binary) }).DefaultTimeout())
         {
             sent.EnsureSuccessStatusCode();
         }
@@ -84,10 +83,10 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         await Expect(download).ToHaveCountAsync(1);
         await Expect(page.GetByTestId("event").Filter(new() { Has = download })).ToContainTextAsync("Binary, 4 bytes");
         var href = await download.GetAttributeAsync("href");
-        Assert.Equal(binary, await bridge.Client.GetByteArrayAsync(new Uri(bridge.BaseAddress, href)).WaitAsync(Timeout));
+        Assert.Equal(binary, await bridge.Client.GetByteArrayAsync(new Uri(bridge.BaseAddress, href)).DefaultTimeout());
 
         // nym-client's errors are events too, shown apart.
-        await bridge.Emulator.InjectErrorAsync(ErrorKind.MalformedRequest, "a frame nym-client could not parse").WaitAsync(Timeout);
+        await bridge.Emulator.InjectErrorAsync(ErrorKind.MalformedRequest, "a frame nym-client could not parse").DefaultTimeout();
         var error = page.Locator("[data-testid=event][data-type=error]");
         await Expect(error).ToHaveCountAsync(1);
         await Expect(error.GetByTestId("error-kind")).ToHaveTextAsync("nym-client error: malformedRequest");
@@ -109,8 +108,8 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
     public async Task A_bad_recipient_shows_the_reason_and_nothing_arrives()
     {
         Chromium.SkipUnlessAvailable();
-        await using var bridge = await PageHost.StartAsync(Timeout);
-        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
+        await using var bridge = await PageHost.StartAsync(TestTimeout.Default);
+        await using var chromium = await Chromium.LaunchAsync(_driver, TestTimeout.Default);
         var page = chromium.Page;
         var problems = CollectProblems(page);
 
@@ -135,8 +134,8 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
     {
         Chromium.SkipUnlessAvailable();
         const string key = "browser-test-key-7c1f0b9e";
-        await using var bridge = await PageHost.StartAsync(Timeout, apiKey: key);
-        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
+        await using var bridge = await PageHost.StartAsync(TestTimeout.Default, apiKey: key);
+        await using var chromium = await Chromium.LaunchAsync(_driver, TestTimeout.Default);
         var page = chromium.Page;
 
         await page.GotoAsync(bridge.BaseAddress.ToString());
@@ -147,7 +146,7 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         await page.GetByTestId("api-key").FillAsync(key);
         await page.GetByTestId("api-key-submit").ClickAsync();
 
-        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").WaitAsync(Timeout);
+        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").DefaultTimeout();
         Assert.NotNull(self);
         await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "connected");
         await Expect(page.GetByTestId("key-form")).ToBeHiddenAsync();
@@ -164,8 +163,8 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
     public async Task After_a_dropped_connection_the_page_replays_what_it_missed()
     {
         Chromium.SkipUnlessAvailable();
-        await using var bridge = await PageHost.StartAsync(Timeout);
-        await using var chromium = await Chromium.LaunchAsync(_driver, Timeout);
+        await using var bridge = await PageHost.StartAsync(TestTimeout.Default);
+        await using var chromium = await Chromium.LaunchAsync(_driver, TestTimeout.Default);
         var page = chromium.Page;
 
         // The hub's websockets go through Playwright, so the test can cut them and hold reconnects back.
@@ -186,13 +185,13 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
         await Expect(page.GetByTestId("connection-state")).ToHaveAttributeAsync("data-state", "offline");
 
         // Arrives while the page is away: only Replay(after) can bring it.
-        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").WaitAsync(Timeout);
-        using (var sent = await bridge.Client.PostAsJsonAsync("/send", new { recipient = self!.Address, message = "while away" }).WaitAsync(Timeout))
+        var self = await bridge.Client.GetFromJsonAsync<SelfAddress>("/self-address").DefaultTimeout();
+        using (var sent = await bridge.Client.PostAsJsonAsync("/send", new { recipient = self!.Address, message = "while away" }).DefaultTimeout())
         {
             sent.EnsureSuccessStatusCode();
         }
 
-        var stored = await bridge.Client.GetFromJsonAsync<JsonElement>($"/messages?after={seen}&wait=10").WaitAsync(Timeout);
+        var stored = await bridge.Client.GetFromJsonAsync<JsonElement>($"/messages?after={seen}&wait=10").DefaultTimeout();
         Assert.Equal("while away", stored.GetProperty("messages")[0].GetProperty("message").GetString());
 
         link.Down = false;
@@ -247,8 +246,8 @@ public sealed class PageTests : IClassFixture<PlaywrightDriver>
             _down = true;
             while (_open.TryDequeue(out var socket))
             {
-                await socket.Server.CloseAsync().WaitAsync(Timeout);
-                await socket.Page.CloseAsync(new() { Code = 1011, Reason = "cut by the test" }).WaitAsync(Timeout);
+                await socket.Server.CloseAsync().DefaultTimeout();
+                await socket.Page.CloseAsync(new() { Code = 1011, Reason = "cut by the test" }).DefaultTimeout();
             }
         }
     }

@@ -1,3 +1,4 @@
+using NymBridge.Tests.Common;
 using System.Threading.Channels;
 using NymBridge.Api.Cluster;
 using NymBridge.Api.Inbox;
@@ -21,7 +22,7 @@ internal sealed class RecordingObserver : IInboxCommitObserver, IInboxTailListen
     /// <summary>The next call, or a failure when none comes within the test timeout.</summary>
     public async Task<object> NextAsync()
     {
-        using var timeout = new CancellationTokenSource(Within.Timeout);
+        using var timeout = new CancellationTokenSource(TestTimeout.Default);
         return await _calls.Reader.ReadAsync(timeout.Token);
     }
 

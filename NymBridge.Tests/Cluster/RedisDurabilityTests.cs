@@ -1,3 +1,4 @@
+using NymBridge.Tests.Common;
 using NymBridge.Api.Cluster;
 using NymBridge.Tests.Inbox;
 using StackExchange.Redis;
@@ -11,7 +12,7 @@ public sealed class RedisDurabilityTests
     {
         await using var server = await RedisServer.StartAsync();
 
-        var report = await RedisDurability.ProbeAsync(Options(server), CancellationToken.None).Limit();
+        var report = await RedisDurability.ProbeAsync(Options(server), CancellationToken.None).DefaultTimeout();
 
         Assert.True(report.Durable, report.Reason);
         Assert.Contains("appendfsync always", report.Reason, StringComparison.Ordinal);
@@ -22,7 +23,7 @@ public sealed class RedisDurabilityTests
     {
         await using var server = await RedisServer.StartAsync("--appendfsync", "no", "--maxmemory-policy", "allkeys-lru");
 
-        var report = await RedisDurability.ProbeAsync(Options(server), CancellationToken.None).Limit();
+        var report = await RedisDurability.ProbeAsync(Options(server), CancellationToken.None).DefaultTimeout();
 
         Assert.False(report.Durable);
         Assert.Contains("appendfsync is no", report.Reason, StringComparison.Ordinal);
@@ -34,7 +35,7 @@ public sealed class RedisDurabilityTests
     {
         await using var server = await RedisServer.StartAsync("--rename-command", "CONFIG", string.Empty);
 
-        var report = await RedisDurability.ProbeAsync(Options(server), CancellationToken.None).Limit();
+        var report = await RedisDurability.ProbeAsync(Options(server), CancellationToken.None).DefaultTimeout();
 
         Assert.False(report.Durable);
         Assert.Contains("refused CONFIG GET", report.Reason, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using NymBridge.Tests.Common;
 using NymBridge.Api.Cluster;
 using NymBridge.Api.Inbox;
 using NymBridge.Tests.Inbox;
@@ -18,20 +19,20 @@ public sealed class RedisInboxEpochTests
         await using var readerConnection = await server.ConnectAsync();
         var writer = new RedisInboxStore(writerConnection, keys, Bounds);
         var reader = new RedisInboxStore(readerConnection, keys, Bounds);
-        await writer.InitializeAsync(CancellationToken.None).Limit();
-        await reader.InitializeAsync(CancellationToken.None).Limit();
-        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
+        await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await reader.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
         var before = writer.Epoch;
 
         await server.RestartAsync(keepData: false);
-        var read = await reader.ReadAfterAsync(0, 10, CancellationToken.None).Limit();
-        var appended = await writer.AppendAsync(TestEvents.Many(1, firstIndex: 4), CancellationToken.None).Limit();
+        var read = await reader.ReadAfterAsync(0, 10, CancellationToken.None).DefaultTimeout();
+        var appended = await writer.AppendAsync(TestEvents.Many(1, firstIndex: 4), CancellationToken.None).DefaultTimeout();
 
         Assert.Empty(read);
         Assert.NotEqual(before, reader.Epoch);
         Assert.Equal(reader.Epoch, writer.Epoch); // the read began the epoch, the append found it
         Assert.Equal(1, Assert.Single(appended).Seq);
-        Assert.Equal([4], (await reader.ReadAfterAsync(0, 10, CancellationToken.None).Limit()).Select(TestEvents.IndexOf));
+        Assert.Equal([4], (await reader.ReadAfterAsync(0, 10, CancellationToken.None).DefaultTimeout()).Select(TestEvents.IndexOf));
     }
 
     [Fact]
@@ -42,18 +43,18 @@ public sealed class RedisInboxEpochTests
         await using var server = await RedisServer.StartAsync();
         await using var connection = await server.ConnectAsync();
         var store = new RedisInboxStore(connection, new RedisInboxKeys("epoch"), Bounds);
-        await store.InitializeAsync(CancellationToken.None).Limit();
-        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
-        await store.TakeAsync(2, CancellationToken.None).Limit();
+        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
+        await store.TakeAsync(2, CancellationToken.None).DefaultTimeout();
         var before = store.Epoch;
 
         await server.RestartAsync(keepData: true);
-        var appended = await store.AppendAsync(TestEvents.Many(1, firstIndex: 4), CancellationToken.None).Limit();
+        var appended = await store.AppendAsync(TestEvents.Many(1, firstIndex: 4), CancellationToken.None).DefaultTimeout();
 
         Assert.NotEqual(before, store.Epoch);
         Assert.Equal(4, Assert.Single(appended).Seq);
-        Assert.Equal([1, 2, 3, 4], (await store.ReadAfterAsync(0, 10, CancellationToken.None).Limit()).Select(TestEvents.IndexOf));
-        Assert.Equal([3L, 4], (await store.TakeAsync(10, CancellationToken.None).Limit()).Events.Select(e => e.Seq));
+        Assert.Equal([1, 2, 3, 4], (await store.ReadAfterAsync(0, 10, CancellationToken.None).DefaultTimeout()).Select(TestEvents.IndexOf));
+        Assert.Equal([3L, 4], (await store.TakeAsync(10, CancellationToken.None).DefaultTimeout()).Events.Select(e => e.Seq));
     }
 
     [Fact]
@@ -61,13 +62,13 @@ public sealed class RedisInboxEpochTests
     {
         await using var server = await RedisServer.StartAsync();
         var store = new RedisInboxStore(server.Connection, new RedisInboxKeys("epoch"), Bounds);
-        await store.InitializeAsync(CancellationToken.None).Limit();
+        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
         var epoch = store.Epoch;
 
-        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
         await using var reconnected = await server.ConnectAsync();
         var again = new RedisInboxStore(reconnected, new RedisInboxKeys("epoch"), Bounds);
-        await again.InitializeAsync(CancellationToken.None).Limit();
+        await again.InitializeAsync(CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(epoch, store.Epoch);
         Assert.Equal(epoch, again.Epoch);

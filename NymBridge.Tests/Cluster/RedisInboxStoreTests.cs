@@ -1,3 +1,4 @@
+using NymBridge.Tests.Common;
 using System.Diagnostics;
 using NymBridge.Api.Cluster;
 using NymBridge.Api.Inbox;
@@ -23,23 +24,23 @@ public sealed class RedisInboxStoreTests(RedisServer redis, ITestOutputHelper ou
         var stores = new[] { new RedisInboxStore(one, keys, Bounds()), new RedisInboxStore(other, keys, Bounds()) };
         foreach (var store in stores)
         {
-            await store.InitializeAsync(CancellationToken.None).Limit();
+            await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
         }
 
         Assert.Equal(stores[0].Epoch, stores[1].Epoch);
-        await stores[0].AppendAsync(TestEvents.Many(3_000), CancellationToken.None).Limit();
+        await stores[0].AppendAsync(TestEvents.Many(3_000), CancellationToken.None).DefaultTimeout();
 
         var takers = stores.SelectMany(store => Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
         {
             var mine = new List<long>();
-            while ((await store.TakeAsync(13, CancellationToken.None).Limit()).Events is { Count: > 0 } events)
+            while ((await store.TakeAsync(13, CancellationToken.None).DefaultTimeout()).Events is { Count: > 0 } events)
             {
                 mine.AddRange(events.Select(e => e.Seq));
             }
 
             return mine;
         }))).ToArray();
-        var taken = await Task.WhenAll(takers).Limit();
+        var taken = await Task.WhenAll(takers).DefaultTimeout();
 
         Assert.Equal(Enumerable.Range(1, 3_000).Select(i => (long)i), taken.SelectMany(x => x).Order());
         Assert.All(taken, mine => Assert.NotEmpty(mine)); // both instances really took part
@@ -53,13 +54,13 @@ public sealed class RedisInboxStoreTests(RedisServer redis, ITestOutputHelper ou
         var writer = new RedisInboxStore(redis.Connection, keys, Bounds(capacity: 5));
         await using var otherConnection = await redis.ConnectAsync();
         var reader = new RedisInboxStore(otherConnection, keys, Bounds(capacity: 5));
-        await writer.InitializeAsync(CancellationToken.None).Limit();
-        await reader.InitializeAsync(CancellationToken.None).Limit();
-        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
-        var cursor = (await reader.ReadAfterAsync(0, 100, CancellationToken.None).Limit())[^1].Seq;
+        await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await reader.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
+        var cursor = (await reader.ReadAfterAsync(0, 100, CancellationToken.None).DefaultTimeout())[^1].Seq;
 
-        await writer.AppendAsync(TestEvents.Many(10, firstIndex: 4), CancellationToken.None).Limit();
-        var page = await reader.ReadPageAsync(cursor, 100, CancellationToken.None).Limit();
+        await writer.AppendAsync(TestEvents.Many(10, firstIndex: 4), CancellationToken.None).DefaultTimeout();
+        var page = await reader.ReadPageAsync(cursor, 100, CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(3, cursor);
         Assert.Equal([9L, 10, 11, 12, 13], page.Events.Select(e => e.Seq)); // Redis says nothing about 4..8: the seqs do
@@ -75,12 +76,12 @@ public sealed class RedisInboxStoreTests(RedisServer redis, ITestOutputHelper ou
         var writer = new RedisInboxStore(redis.Connection, keys, Bounds());
         await using var otherConnection = await redis.ConnectAsync();
         var reader = new RedisInboxStore(otherConnection, keys, Bounds());
-        await writer.InitializeAsync(CancellationToken.None).Limit();
-        await reader.InitializeAsync(CancellationToken.None).Limit();
+        await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await reader.InitializeAsync(CancellationToken.None).DefaultTimeout();
 
-        await writer.AppendAsync(TestEvents.Many(4, size: 10), CancellationToken.None).Limit();
-        await writer.TakeAsync(1, CancellationToken.None).Limit();
-        var events = await reader.ReadAfterAsync(0, 100, CancellationToken.None).Limit();
+        await writer.AppendAsync(TestEvents.Many(4, size: 10), CancellationToken.None).DefaultTimeout();
+        await writer.TakeAsync(1, CancellationToken.None).DefaultTimeout();
+        var events = await reader.ReadAfterAsync(0, 100, CancellationToken.None).DefaultTimeout();
 
         Assert.Equal([1, 2, 3, 4], events.Select(TestEvents.IndexOf));
         Assert.Equal(new InboxStats(Count: 4, Bytes: 40, FirstSeq: 1, LastSeq: 4, QueueCursor: 1, Dropped: 0, Evicted: 0), reader.GetStats());
@@ -90,12 +91,12 @@ public sealed class RedisInboxStoreTests(RedisServer redis, ITestOutputHelper ou
     public async Task Payloads_are_stored_as_raw_bytes_whatever_they_hold()
     {
         var store = new RedisInboxStore(redis.Connection, NewKeys(), Bounds());
-        await store.InitializeAsync(CancellationToken.None).Limit();
+        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
         var payload = Enumerable.Range(0, 1 << 20).Select(i => (byte)(i * 31)).ToArray(); // every byte value, CR LF and NUL too
         var sent = new InboxEvent(0, InboxEventType.Received, TestEvents.ReceivedAt, payload, TestEvents.Tag);
 
-        await store.AppendAsync([sent], CancellationToken.None).Limit();
-        var read = Assert.Single(await store.ReadAfterAsync(0, 10, CancellationToken.None).Limit());
+        await store.AppendAsync([sent], CancellationToken.None).DefaultTimeout();
+        var read = Assert.Single(await store.ReadAfterAsync(0, 10, CancellationToken.None).DefaultTimeout());
 
         Assert.Equal(payload, read.Payload.ToArray());
         Assert.Equal(TestEvents.Tag, read.SenderTag);
@@ -108,13 +109,13 @@ public sealed class RedisInboxStoreTests(RedisServer redis, ITestOutputHelper ou
         // What an eviction policy other than noeviction can do: the stream goes, the state hash stays.
         var keys = NewKeys();
         var store = new RedisInboxStore(redis.Connection, keys, Bounds());
-        await store.InitializeAsync(CancellationToken.None).Limit();
-        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
+        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
         var before = store.Epoch;
 
-        await redis.Connection.GetDatabase().KeyDeleteAsync(keys.Stream).Limit();
-        var read = await store.ReadAfterAsync(0, 10, CancellationToken.None).Limit();
-        var appended = await store.AppendAsync(TestEvents.Many(1, firstIndex: 4), CancellationToken.None).Limit();
+        await redis.Connection.GetDatabase().KeyDeleteAsync(keys.Stream).DefaultTimeout();
+        var read = await store.ReadAfterAsync(0, 10, CancellationToken.None).DefaultTimeout();
+        var appended = await store.AppendAsync(TestEvents.Many(1, firstIndex: 4), CancellationToken.None).DefaultTimeout();
 
         Assert.Empty(read);
         Assert.NotEqual(before, store.Epoch);
@@ -128,14 +129,14 @@ public sealed class RedisInboxStoreTests(RedisServer redis, ITestOutputHelper ou
     {
         const int Batches = 20, BatchSize = 1_000, PayloadSize = 200;
         var store = new RedisInboxStore(redis.Connection, NewKeys(), Bounds(capacity: 10_000));
-        await store.InitializeAsync(CancellationToken.None).Limit();
+        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
         var batch = TestEvents.Many(BatchSize, size: PayloadSize);
-        await store.AppendAsync(batch, CancellationToken.None).Limit(); // warm-up: script load, first stream node
+        await store.AppendAsync(batch, CancellationToken.None).DefaultTimeout(); // warm-up: script load, first stream node
 
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < Batches; i++)
         {
-            await store.AppendAsync(batch, CancellationToken.None).Limit();
+            await store.AppendAsync(batch, CancellationToken.None).DefaultTimeout();
         }
 
         clock.Stop();

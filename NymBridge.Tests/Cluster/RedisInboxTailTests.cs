@@ -1,3 +1,4 @@
+using NymBridge.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using NymBridge.Api.Cluster;
@@ -17,9 +18,9 @@ public sealed class RedisInboxTailTests(RedisServer redis)
     private static async Task<RedisInboxTail> StartTailAsync(IConnectionMultiplexer connection, RedisInboxKeys keys, RecordingObserver observer, TimeProvider time, long capacity = 100_000, TimeSpan? tick = null)
     {
         var store = new RedisInboxStore(connection, keys, Bounds(capacity));
-        await store.InitializeAsync(CancellationToken.None).Limit();
+        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
         var tail = new RedisInboxTail(connection, store, observer, observer, time, NullLogger<RedisInboxTail>.Instance, tick);
-        await tail.StartAsync(CancellationToken.None).Limit();
+        await tail.StartAsync(CancellationToken.None).DefaultTimeout();
         return tail;
     }
 
@@ -28,8 +29,8 @@ public sealed class RedisInboxTailTests(RedisServer redis)
     {
         var keys = NewKeys();
         var writer = new RedisInboxStore(redis.Connection, keys, Bounds());
-        await writer.InitializeAsync(CancellationToken.None).Limit();
-        await writer.AppendAsync(TestEvents.Many(5), CancellationToken.None).Limit(); // before the tail: not a commit for it
+        await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
+        await writer.AppendAsync(TestEvents.Many(5), CancellationToken.None).DefaultTimeout(); // before the tail: not a commit for it
         await using var tailConnection = await redis.ConnectAsync();
         var observer = new RecordingObserver();
         var stoppedClock = new FakeTimeProvider(); // never advanced: no tick ever fires
@@ -37,7 +38,7 @@ public sealed class RedisInboxTailTests(RedisServer redis)
 
         for (var batch = 0; batch < 50; batch++)
         {
-            await writer.AppendAsync(TestEvents.Many(20, firstIndex: 6 + (batch * 20)), CancellationToken.None).Limit();
+            await writer.AppendAsync(TestEvents.Many(20, firstIndex: 6 + (batch * 20)), CancellationToken.None).DefaultTimeout();
         }
 
         var events = await observer.EventsAsync(1_000);
@@ -51,14 +52,14 @@ public sealed class RedisInboxTailTests(RedisServer redis)
     {
         var keys = NewKeys();
         var writer = new RedisInboxStore(redis.Connection, keys, Bounds());
-        await writer.InitializeAsync(CancellationToken.None).Limit();
+        await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
         await using var tailConnection = await redis.ConnectAsync();
         var observer = new RecordingObserver();
         var clock = new FakeTimeProvider();
         // The tail listens on a channel nobody publishes to: every notification is lost.
         await using var tail = await StartTailAsync(tailConnection, keys with { Notifications = keys.Notifications + ":lost" }, observer, clock);
 
-        await writer.AppendAsync(TestEvents.Many(5), CancellationToken.None).Limit();
+        await writer.AppendAsync(TestEvents.Many(5), CancellationToken.None).DefaultTimeout();
         await Task.Delay(300); // room for a wrong delivery to show; the clock has not moved, so none may come
         Assert.False(observer.TryNext(out _));
 
@@ -72,15 +73,15 @@ public sealed class RedisInboxTailTests(RedisServer redis)
     {
         var keys = NewKeys();
         var writer = new RedisInboxStore(redis.Connection, keys, Bounds(capacity: 5));
-        await writer.InitializeAsync(CancellationToken.None).Limit();
+        await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
         await using var tailConnection = await redis.ConnectAsync();
         var observer = new RecordingObserver();
         var clock = new FakeTimeProvider();
         await using var tail = await StartTailAsync(tailConnection, keys with { Notifications = keys.Notifications + ":lost" }, observer, clock, capacity: 5);
-        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
+        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
         Assert.Equal([1L, 2, 3], (await AdvanceUntilAsync(clock, observer, 3)).Select(e => e.Seq));
 
-        await writer.AppendAsync(TestEvents.Many(10, firstIndex: 4), CancellationToken.None).Limit(); // 4..8 evicted unseen
+        await writer.AppendAsync(TestEvents.Many(10, firstIndex: 4), CancellationToken.None).DefaultTimeout(); // 4..8 evicted unseen
         var gap = await AdvanceUntilAsync<RecordingObserver.Gap>(clock, observer);
         var after = Assert.IsType<InboxEvent[]>(await observer.NextAsync());
 
@@ -95,7 +96,7 @@ public sealed class RedisInboxTailTests(RedisServer redis)
         var observer = new RecordingObserver();
         var tail = await StartTailAsync(redis.Connection, NewKeys(), observer, TimeProvider.System);
 
-        await tail.DisposeAsync().Limit();
+        await tail.DisposeAsync().DefaultTimeout();
 
         Assert.IsType<RecordingObserver.Closed>(await observer.NextAsync());
     }
@@ -106,17 +107,17 @@ public sealed class RedisInboxTailTests(RedisServer redis)
         await using var server = await RedisServer.StartAsync();
         var keys = new RedisInboxKeys("tail");
         var writer = new RedisInboxStore(server.Connection, keys, Bounds());
-        await writer.InitializeAsync(CancellationToken.None).Limit();
+        await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
         await using var tailConnection = await server.ConnectAsync();
         var observer = new RecordingObserver();
         await using var tail = await StartTailAsync(tailConnection, keys, observer, TimeProvider.System, tick: TimeSpan.FromMilliseconds(100));
-        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
+        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
         Assert.Equal([1L, 2, 3], (await observer.EventsAsync(3)).Select(e => e.Seq));
         var before = writer.Epoch;
 
         await server.RestartAsync(keepData: false);
         var change = Assert.IsType<RecordingObserver.EpochChange>(await observer.NextAsync()); // the tick's read began the epoch
-        await writer.AppendAsync(TestEvents.Many(2, firstIndex: 4), CancellationToken.None).Limit();
+        await writer.AppendAsync(TestEvents.Many(2, firstIndex: 4), CancellationToken.None).DefaultTimeout();
         var next = await observer.EventsAsync(2);
 
         Assert.Equal((before, 0L), (change.Previous, change.LastSeq));
@@ -140,7 +141,7 @@ public sealed class RedisInboxTailTests(RedisServer redis)
     /// <summary>Moves the clock a tick at a time (the tail may not be waiting yet when it first moves) until the next call comes.</summary>
     private static async Task<T> AdvanceUntilAsync<T>(FakeTimeProvider clock, RecordingObserver observer)
     {
-        using var timeout = new CancellationTokenSource(Within.Timeout);
+        using var timeout = new CancellationTokenSource(TestTimeout.Default);
         while (true)
         {
             if (observer.TryNext(out var call))

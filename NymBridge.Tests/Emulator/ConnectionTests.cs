@@ -11,7 +11,7 @@ public class ConnectionTests
     {
         await using var emulator = await TestEmulator.StartAsync();
         await using var first = await EmulatorClient.ConnectAsync(emulator.Url);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
 
         await Assert.ThrowsAsync<WebSocketException>(() => EmulatorClient.ConnectAsync(emulator.Url));
 
@@ -51,9 +51,9 @@ public class ConnectionTests
     {
         await using var emulator = await TestEmulator.StartAsync();
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
 
-        await emulator.DropConnectionAsync().WaitAsync(TestEmulator.Timeout);
+        await emulator.DropConnectionAsync().DefaultTimeout();
 
         var dropped = Assert.IsType<WebSocketException>(await client.AssertDroppedAsync());
         Assert.Equal(WebSocketError.ConnectionClosedPrematurely, dropped.WebSocketErrorCode);
@@ -69,11 +69,11 @@ public class ConnectionTests
         await using var emulator = await TestEmulator.StartAsync();
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
 
-        await client.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).WaitAsync(TestEmulator.Timeout);
+        await client.Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None).DefaultTimeout();
 
         var dropped = Assert.IsType<WebSocketException>(await client.AssertDroppedAsync());
         Assert.Equal(WebSocketError.ConnectionClosedPrematurely, dropped.WebSocketErrorCode);
-        await emulator.WaitForDisconnectAsync(TestEmulator.Timeout);
+        await emulator.WaitForDisconnectAsync(TestTimeout.Default);
     }
 
     [Fact]
@@ -82,15 +82,15 @@ public class ConnectionTests
         await using var emulator = await TestEmulator.StartAsync();
         var port = emulator.Port;
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
 
-        await emulator.StopAsync().WaitAsync(TestEmulator.Timeout);
+        await emulator.StopAsync().DefaultTimeout();
 
         await client.AssertDroppedAsync();
         Assert.False(emulator.IsClientConnected);
         await Assert.ThrowsAsync<WebSocketException>(() => EmulatorClient.ConnectAsync(emulator.Url));
 
-        await emulator.StartAsync().WaitAsync(TestEmulator.Timeout);
+        await emulator.StartAsync().DefaultTimeout();
 
         Assert.Equal(port, emulator.Port);
         Assert.Equal(new Uri($"ws://127.0.0.1:{port}/"), emulator.Url);
@@ -112,7 +112,7 @@ public class ConnectionTests
     public async Task A_plain_HTTP_request_gets_no_answer_and_frees_the_slot()
     {
         await using var emulator = await TestEmulator.StartAsync();
-        using var http = new HttpClient { Timeout = TestEmulator.Timeout };
+        using var http = new HttpClient { Timeout = TestTimeout.Default };
 
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync(new Uri($"http://127.0.0.1:{emulator.Port}/")));
 
@@ -146,7 +146,7 @@ public class ConnectionTests
         Assert.Contains("Pong", gaveUp.InnerException?.Message ?? gaveUp.Message, StringComparison.Ordinal);
         Assert.Single(emulator.ReceivedFrames); // the request sent while unresponsive was never read
         emulator.SetUnresponsive(false);
-        await emulator.WaitForDisconnectAsync(TestEmulator.Timeout);
+        await emulator.WaitForDisconnectAsync(TestTimeout.Default);
     }
 
     [Fact]
@@ -168,16 +168,16 @@ public class ConnectionTests
     {
         await using var emulator = await TestEmulator.StartAsync();
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
         emulator.SetUnresponsive(true);
         await client.SendAsync(SelfAddressRequest.Instance);
 
-        await emulator.DropConnectionAsync().WaitAsync(TestEmulator.Timeout);
+        await emulator.DropConnectionAsync().DefaultTimeout();
 
         await client.AssertDroppedAsync();
         using var stalled = new ClientWebSocket();
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stalled.ConnectAsync(emulator.Url, giveUp.Token));
-        await emulator.StopAsync().WaitAsync(TestEmulator.Timeout);
+        await emulator.StopAsync().DefaultTimeout();
     }
 }

@@ -11,8 +11,6 @@ namespace NymBridge.Tests.Emulator;
 /// </summary>
 public sealed class EmulatorClient : IAsyncDisposable
 {
-    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
-
     private readonly TimeSpan _timeout;
 
     private EmulatorClient(ClientWebSocket socket, TimeSpan timeout)
@@ -27,7 +25,7 @@ public sealed class EmulatorClient : IAsyncDisposable
     {
         var socket = new ClientWebSocket();
         configure?.Invoke(socket.Options);
-        using var deadline = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        using var deadline = new CancellationTokenSource(timeout ?? TestTimeout.Default);
         try
         {
             await socket.ConnectAsync(url, deadline.Token);
@@ -38,7 +36,7 @@ public sealed class EmulatorClient : IAsyncDisposable
             throw;
         }
 
-        return new EmulatorClient(socket, timeout ?? DefaultTimeout);
+        return new EmulatorClient(socket, timeout ?? TestTimeout.Default);
     }
 
     /// <summary>Sends a request as a binary frame, as the bridge does.</summary>

@@ -12,8 +12,8 @@ public class InjectionTests
         await using var emulator = await TestEmulator.StartAsync();
         var tag = SenderTag.FromBytes(Enumerable.Repeat((byte)7, 16).ToArray());
 
-        await emulator.InjectReceivedAsync("first"u8.ToArray()).WaitAsync(TestEmulator.Timeout);
-        await emulator.InjectReceivedAsync("second"u8.ToArray(), tag).WaitAsync(TestEmulator.Timeout);
+        await emulator.InjectReceivedAsync("first"u8.ToArray()).DefaultTimeout();
+        await emulator.InjectReceivedAsync("second"u8.ToArray(), tag).DefaultTimeout();
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
 
         var first = await client.ReceiveAsync<ReceivedResponse>();
@@ -35,8 +35,8 @@ public class InjectionTests
             await textClient.ReceiveAsync<SelfAddressResponse>();
         }
 
-        await emulator.WaitForDisconnectAsync(TestEmulator.Timeout);
-        await emulator.InjectReceivedAsync("held"u8.ToArray()).WaitAsync(TestEmulator.Timeout);
+        await emulator.WaitForDisconnectAsync(TestTimeout.Default);
+        await emulator.InjectReceivedAsync("held"u8.ToArray()).DefaultTimeout();
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
 
         var (type, data) = await client.ReceiveMessageAsync();
@@ -49,9 +49,9 @@ public class InjectionTests
     {
         await using var emulator = await TestEmulator.StartAsync();
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
 
-        await emulator.InjectReceivedAsync(new byte[] { 0, 1, 2, 255 }).WaitAsync(TestEmulator.Timeout);
+        await emulator.InjectReceivedAsync(new byte[] { 0, 1, 2, 255 }).DefaultTimeout();
 
         Assert.Equal([0, 1, 2, 255], (await client.ReceiveAsync<ReceivedResponse>()).Message.ToArray());
     }
@@ -62,9 +62,9 @@ public class InjectionTests
         await using var emulator = await TestEmulator.StartAsync();
         await Assert.ThrowsAsync<InvalidOperationException>(() => emulator.InjectErrorAsync(ErrorKind.Other, "nobody listens"));
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
 
-        await emulator.InjectErrorAsync(ErrorKind.Other, "gateway went away").WaitAsync(TestEmulator.Timeout);
+        await emulator.InjectErrorAsync(ErrorKind.Other, "gateway went away").DefaultTimeout();
 
         Assert.Equal(new ErrorResponse(ErrorKind.Other, "gateway went away"), await client.ReceiveAsync());
     }
@@ -75,10 +75,10 @@ public class InjectionTests
         await using var emulator = await TestEmulator.StartAsync();
         await Assert.ThrowsAsync<InvalidOperationException>(() => emulator.InjectRawAsync(new byte[] { 1 }));
         await using var client = await EmulatorClient.ConnectAsync(emulator.Url);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
 
-        await emulator.InjectRawAsync(new byte[] { 0x42, 0x00, 0x99 }).WaitAsync(TestEmulator.Timeout);
-        await emulator.InjectRawAsync("{not json"u8.ToArray(), WebSocketMessageType.Text).WaitAsync(TestEmulator.Timeout);
+        await emulator.InjectRawAsync(new byte[] { 0x42, 0x00, 0x99 }).DefaultTimeout();
+        await emulator.InjectRawAsync("{not json"u8.ToArray(), WebSocketMessageType.Text).DefaultTimeout();
 
         var (type, data) = await client.ReceiveMessageAsync();
         Assert.Equal(WebSocketMessageType.Binary, type);

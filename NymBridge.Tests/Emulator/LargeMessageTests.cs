@@ -14,7 +14,7 @@ public class LargeMessageTests
     public async Task A_20_MiB_message_sent_in_4_MiB_frames_arrives_intact_and_comes_back()
     {
         await using var emulator = await TestEmulator.StartAsync();
-        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestEmulator.LargeTimeout);
+        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestTimeout.Default);
         var payload = new byte[20 * MiB];
         for (var i = 0; i < payload.Length; i++)
         {
@@ -25,7 +25,7 @@ public class LargeMessageTests
 
         await client.SendInFramesAsync(request, 4 * MiB);
 
-        var recorded = await emulator.WaitForFrameAsync(null, TestEmulator.LargeTimeout);
+        var recorded = await emulator.WaitForFrameAsync(null, TestTimeout.Default);
         Assert.Equal(request.Length, recorded.Data.Length);
         Assert.True(request.AsSpan().SequenceEqual(recorded.Data));
         Assert.Equal((request.Length + 4 * MiB - 1) / (4 * MiB), recorded.FrameCount);
@@ -39,7 +39,7 @@ public class LargeMessageTests
     public async Task A_single_frame_of_exactly_16_MiB_is_accepted()
     {
         await using var emulator = await TestEmulator.StartAsync();
-        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestEmulator.LargeTimeout);
+        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestTimeout.Default);
         var header = RequestCodec.GetHeaderLength(new SendRequest(emulator.Address, ReadOnlyMemory<byte>.Empty));
         var request = RequestCodec.Encode(new SendRequest(emulator.Address, new byte[16 * MiB - header]));
 
@@ -54,13 +54,13 @@ public class LargeMessageTests
     public async Task A_single_frame_over_16_MiB_drops_the_connection()
     {
         await using var emulator = await TestEmulator.StartAsync();
-        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestEmulator.LargeTimeout);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestTimeout.Default);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
 
         await SendIgnoringDropAsync(client, new byte[16 * MiB + 1], endOfMessage: true);
 
         await client.AssertDroppedAsync();
-        await emulator.WaitForDisconnectAsync(TestEmulator.Timeout);
+        await emulator.WaitForDisconnectAsync(TestTimeout.Default);
         Assert.Empty(emulator.ReceivedFrames);
         Assert.Equal(16 * MiB + 1, emulator.MaxFrameBytesSeen);
     }
@@ -69,8 +69,8 @@ public class LargeMessageTests
     public async Task A_message_over_64_MiB_drops_the_connection()
     {
         await using var emulator = await TestEmulator.StartAsync();
-        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestEmulator.LargeTimeout);
-        await emulator.WaitForClientAsync(TestEmulator.Timeout);
+        await using var client = await EmulatorClient.ConnectAsync(emulator.Url, TestTimeout.Default);
+        await emulator.WaitForClientAsync(TestTimeout.Default);
         var frame = new byte[8 * MiB];
 
         for (var i = 0; i < 8; i++)
@@ -80,8 +80,8 @@ public class LargeMessageTests
 
         await SendIgnoringDropAsync(client, new byte[1], endOfMessage: true);
 
-        await client.AssertDroppedAsync(TestEmulator.LargeTimeout);
-        await emulator.WaitForDisconnectAsync(TestEmulator.Timeout);
+        await client.AssertDroppedAsync(TestTimeout.Default);
+        await emulator.WaitForDisconnectAsync(TestTimeout.Default);
         Assert.Empty(emulator.ReceivedFrames);
     }
 
@@ -90,7 +90,7 @@ public class LargeMessageTests
     {
         try
         {
-            await client.SendRawAsync(data, endOfMessage: endOfMessage, timeout: TestEmulator.LargeTimeout);
+            await client.SendRawAsync(data, endOfMessage: endOfMessage, timeout: TestTimeout.Default);
         }
         catch (WebSocketException)
         {

@@ -96,8 +96,8 @@ public class LoopbackTests
         await client.SendAsync(new SendRequest(Elsewhere, "early"u8.ToArray()));
         await client.AssertNothingPendingAsync();
 
-        var late = emulator.WaitForFrameAsync(f => f.Text.EndsWith("late", StringComparison.Ordinal), TestEmulator.Timeout);
-        var early = await emulator.WaitForFrameAsync(f => f.Text.EndsWith("early", StringComparison.Ordinal), TestEmulator.Timeout);
+        var late = emulator.WaitForFrameAsync(f => f.Text.EndsWith("late", StringComparison.Ordinal), TestTimeout.Default);
+        var early = await emulator.WaitForFrameAsync(f => f.Text.EndsWith("early", StringComparison.Ordinal), TestTimeout.Default);
         Assert.False(late.IsCompleted);
         await client.SendAsync(new SendRequest(Elsewhere, "late"u8.ToArray()));
 
@@ -119,6 +119,6 @@ public class LoopbackTests
 
         await client.ReceiveAsync<ReceivedResponse>();
         Assert.Empty(emulator.ReceivedFrames);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => emulator.WaitForFrameAsync(null, TestEmulator.Timeout));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => emulator.WaitForFrameAsync(null, TestTimeout.Default));
     }
 }

@@ -72,7 +72,7 @@ public class RequestTests
         await client.SendAsync(new ClosedConnectionRequest(42));
 
         await client.AssertNothingPendingAsync();
-        var recorded = await emulator.WaitForFrameAsync(f => f.Data.Length > 0 && f.Data[0] == (byte)RequestTag.ClosedConnection, TestEmulator.Timeout);
+        var recorded = await emulator.WaitForFrameAsync(f => f.Data.Length > 0 && f.Data[0] == (byte)RequestTag.ClosedConnection, TestTimeout.Default);
         Assert.Equal(9, recorded.Data.Length);
     }
 

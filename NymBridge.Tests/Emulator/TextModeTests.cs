@@ -51,7 +51,7 @@ public class TextModeTests
         Assert.Equal("über", Encoding.UTF8.GetString(received.Message.Span));
         Assert.NotNull(received.SenderTag);
 
-        await emulator.InjectReceivedAsync(new byte[] { 0xFF, (byte)'o', (byte)'k' }).WaitAsync(TestEmulator.Timeout);
+        await emulator.InjectReceivedAsync(new byte[] { 0xFF, (byte)'o', (byte)'k' }).DefaultTimeout();
         (type, data) = await client.ReceiveMessageAsync();
         Assert.Equal(WebSocketMessageType.Text, type);
         Assert.True(TextCodec.TryDecodeResponse(Encoding.UTF8.GetString(data), out response, out _));

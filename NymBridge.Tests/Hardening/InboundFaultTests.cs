@@ -10,7 +10,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using NymBridge.Api.Inbox;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 
@@ -70,7 +69,7 @@ public class InboundFaultTests
 
         await host.Emulator.InjectRawAsync(frame.AsMemory(0, 5_000), endOfMessage: false);
         await host.Emulator.DropConnectionAsync();
-        await host.Emulator.WaitForClientAsync(BridgeHost.Timeout);
+        await host.Emulator.WaitForClientAsync(TestTimeout.Default);
         await host.WaitUntilReadyAsync();
         await host.Emulator.InjectReceivedAsync("whole"u8.ToArray());
 
@@ -98,8 +97,8 @@ public class InboundFaultTests
             sends.Add(host.Emulator.InjectReceivedAsync(BitConverter.GetBytes(i)));
         }
 
-        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(120));
-        await MessagesTests.WaitForCommittedAsync(host, count);
+        await Task.WhenAll(sends).DefaultTimeout(4 * TestTimeout.Default);
+        await host.WaitForCommittedAsync(count);
 
         var seen = 0;
         long cursor = 0;
@@ -141,20 +140,15 @@ public class InboundFaultTests
             await host.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"held {i}"));
         }
 
-        JsonElement inbox;
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            Assert.True(clock.Elapsed < BridgeHost.Timeout, "no store failure reported");
-            await Task.Delay(20);
-            inbox = (await host.Client.GetFromJsonAsync<JsonElement>("/status")).GetProperty("components").GetProperty("inbox");
-        }
-        while (inbox.GetProperty("storeFailures").GetInt64() == 0);
+        var inbox = await Eventually.ProbeUntilAsync(
+            async () => (await host.Client.GetFromJsonAsync<JsonElement>("/status")).GetProperty("components").GetProperty("inbox"),
+            i => i.GetProperty("storeFailures").GetInt64() > 0,
+            "/status reports a store failure");
 
         Assert.Contains("full", inbox.GetProperty("lastStoreError").GetString(), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/health/live")).StatusCode);
         failing.Failing = false;
-        await MessagesTests.WaitForCommittedAsync(host, 50);
+        await host.WaitForCommittedAsync(50);
         var page = await host.Client.GetFromJsonAsync<JsonElement>("/messages?after=0&max=100&wait=0");
         Assert.Equal(Enumerable.Range(0, 50).Select(i => $"held {i}"), page.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("message").GetString()));
     }

@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 

@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using NymBridge.Emulator;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 
@@ -25,7 +24,7 @@ public class OutboundFaultTests
         var payload = Convert.ToBase64String(new byte[2 * 1024 * 1024]);
         var clock = Stopwatch.StartNew();
         var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ =>
-            host.Client.PostAsJsonAsync("/send", new { recipient = self, messageBase64 = payload }))).WaitAsync(TimeSpan.FromSeconds(30));
+            host.Client.PostAsJsonAsync("/send", new { recipient = self, messageBase64 = payload }))).DefaultTimeout();
         var elapsed = clock.Elapsed;
 
         Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable }));
@@ -47,7 +46,7 @@ public class OutboundFaultTests
         string[] arguments = [$"--Nym:ClientUrl={emulator.Url}", $"--Inbox:Path={Path.Combine(temp.Path, "inbox.db")}"];
         using (var bridge = BridgeProcess.Start(temp.Path, arguments))
         {
-            await bridge.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+            await bridge.WaitUntilReadyAsync(TestTimeout.ProcessStart);
             var self = (await bridge.Client.GetFromJsonAsync<JsonElement>("/self-address")).GetProperty("address").GetString();
             for (var i = 0; i < 200; i++)
             {
@@ -69,15 +68,15 @@ public class OutboundFaultTests
             }).ToList();
             await Task.Delay(50);
             bridge.Terminate();
-            var statuses = await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
-            var exitCode = await bridge.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            var statuses = await Task.WhenAll(sends).DefaultTimeout();
+            var exitCode = await bridge.WaitForExitAsync(TestTimeout.Default);
 
             Assert.Equal(0, exitCode);
             Assert.All(statuses, s => Assert.Contains(s, new[] { HttpStatusCode.Accepted, HttpStatusCode.ServiceUnavailable }));
         }
 
         using var again = BridgeProcess.Start(temp.Path, arguments);
-        await again.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        await again.WaitUntilReadyAsync(TestTimeout.ProcessStart);
         var stored = await again.Client.GetFromJsonAsync<JsonElement>("/messages?after=0&max=1000&wait=0");
         var values = stored.GetProperty("messages").EnumerateArray()
             .Select(m => Convert.FromBase64String(m.GetProperty("messageBase64").GetString()!))

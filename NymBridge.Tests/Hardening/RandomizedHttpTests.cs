@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 
@@ -45,7 +44,7 @@ public class RandomizedHttpTests
 
         // A marker sent last: once it is there, every earlier frame is too.
         await host.PostJsonAsync("/send", new { recipient = OtherAddress, message = "end-of-run-marker" });
-        await host.Emulator.WaitForFrameAsync(f => f.Data.AsSpan().EndsWith("end-of-run-marker"u8), TimeSpan.FromSeconds(30));
+        await host.Emulator.WaitForFrameAsync(f => f.Data.AsSpan().EndsWith("end-of-run-marker"u8), TestTimeout.Default);
         Assert.Equal(accepted + 1, host.SentFrames().Count);
     }
 

@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hardening;
 
@@ -30,7 +29,7 @@ public class TruncatedBodyTests
             var buffer = new byte[4096];
             try
             {
-                while (await stream.ReadAsync(buffer).AsTask().WaitAsync(BridgeHost.Timeout) > 0)
+                while (await stream.ReadAsync(buffer).DefaultTimeout() > 0)
                 {
                 }
             }

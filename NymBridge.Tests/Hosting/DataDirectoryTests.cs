@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Configuration;
 using NymBridge.Api.Hosting;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hosting;
 

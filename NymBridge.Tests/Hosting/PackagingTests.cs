@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hosting;
 
@@ -13,7 +12,6 @@ namespace NymBridge.Tests.Hosting;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")] // Unix file modes
 public sealed class PackagingTests(PublishedApp published) : IClassFixture<PublishedApp>
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
     public async Task The_published_app_started_from_another_folder_serves_its_page_and_swagger_reads_its_appsettings_and_keeps_a_private_inbox()
@@ -29,7 +27,7 @@ public sealed class PackagingTests(PublishedApp published) : IClassFixture<Publi
         var environment = new Dictionary<string, string> { ["HOME"] = Path.Combine(temp.Path, "home"), ["XDG_DATA_HOME"] = dataHome };
 
         using var bridge = BridgeProcess.Start("dotnet", [published.Dll], cwd, ["--emulator"], environment);
-        await bridge.WaitUntilReadyAsync(StartTimeout);
+        await bridge.WaitUntilReadyAsync(TestTimeout.ProcessStart);
 
         var page = await bridge.Client.GetAsync("/");
         var script = await bridge.Client.GetAsync("/app.js");
@@ -74,7 +72,7 @@ public sealed class PackagingTests(PublishedApp published) : IClassFixture<Publi
     {
         using var temp = new TempDirectory();
 
-        var (exitCode, output) = await BridgeProcess.RunAsync("dotnet", [published.Dll, option], temp.Path, StartTimeout);
+        var (exitCode, output) = await BridgeProcess.RunAsync("dotnet", [published.Dll, option], temp.Path, TestTimeout.ProcessStart);
 
         Assert.Equal(0, exitCode);
         foreach (var expected in new[] { "Usage: nymbridge", "--emulator", "--urls", "--Nym:ClientUrl", "--Bridge:ApiKey", "--Bridge:DataDirectory", "--webhook URL", "README.md, section Configuration", "/swagger" })
@@ -104,13 +102,13 @@ public sealed class PackagingTests(PublishedApp published) : IClassFixture<Publi
         Assert.True(File.Exists(Path.Combine(packages, "NymBridge.0.2.0.nupkg")), pack.Output);
         var install = await BridgeProcess.RunAsync(
             "dotnet", ["tool", "install", "NymBridge", "--version", "0.2.0", "--tool-path", tools, "--configfile", config],
-            temp.Path, PublishedApp.SdkTimeout, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(temp.Path, "nuget-cache") }, isolateHome: false);
+            temp.Path, TestTimeout.Tool, new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(temp.Path, "nuget-cache") }, isolateHome: false);
         Assert.True(install.ExitCode == 0, $"dotnet tool install failed:\n{install.Output}");
         var command = Path.Combine(tools, "nymbridge");
 
-        var version = await BridgeProcess.RunAsync(command, ["--version"], temp.Path, StartTimeout);
+        var version = await BridgeProcess.RunAsync(command, ["--version"], temp.Path, TestTimeout.ProcessStart);
         using var bridge = BridgeProcess.Start(command, [], temp.Path, ["--emulator"]);
-        await bridge.WaitUntilReadyAsync(StartTimeout);
+        await bridge.WaitUntilReadyAsync(TestTimeout.ProcessStart);
         var self = (await bridge.Client.GetFromJsonAsync<JsonElement>("/self-address")).GetProperty("address").GetString();
         var sent = await bridge.Client.PostAsJsonAsync("/send", new { recipient = self, message = "hello from the tool" });
         var back = await bridge.Client.GetFromJsonAsync<JsonElement>("/messages?wait=10");

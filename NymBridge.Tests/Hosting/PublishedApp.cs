@@ -1,4 +1,3 @@
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Hosting;
 
@@ -9,8 +8,6 @@ namespace NymBridge.Tests.Hosting;
 /// </summary>
 public sealed class PublishedApp : IAsyncLifetime
 {
-    public static readonly TimeSpan SdkTimeout = TimeSpan.FromMinutes(5);
-
     public string Root { get; } = System.IO.Directory.CreateTempSubdirectory("nymbridge-publish-").FullName;
 
     /// <summary>The publish output: nymbridge.dll, appsettings.json, wwwroot/.</summary>
@@ -21,7 +18,7 @@ public sealed class PublishedApp : IAsyncLifetime
     /// <summary>The configuration the tests were built in (Debug or Release), read from their own output folder.</summary>
     public static string Configuration => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
 
-    public static string ProjectPath => Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "NymBridge.Api", "NymBridge.Api.csproj");
+    public static string ProjectPath => Path.Combine(Repository.Root(), "NymBridge.Api", "NymBridge.Api.csproj");
 
     public async Task InitializeAsync()
     {
@@ -34,7 +31,7 @@ public sealed class PublishedApp : IAsyncLifetime
     /// keep this process's output pipes open, and the command would never seem to end.
     /// </summary>
     public Task<(int ExitCode, string Output)> Sdk(IEnumerable<string> arguments) =>
-        BridgeProcess.RunAsync("dotnet", [.. arguments, "--nologo", "--disable-build-servers"], Root, SdkTimeout, isolateHome: false);
+        BridgeProcess.RunAsync("dotnet", [.. arguments, "--nologo", "--disable-build-servers"], Root, TestTimeout.Tool, isolateHome: false);
 
     public Task DisposeAsync()
     {

@@ -28,7 +28,7 @@ internal sealed class InboxHarness : IAsyncDisposable
     {
         var feed = new InboxFeed(store, TimeProvider.System, NullLogger<InboxFeed>.Instance);
         var writer = new InboxWriter(store, feed, TimeProvider.System, NullLogger<InboxWriter>.Instance);
-        await writer.StartingAsync(CancellationToken.None).Limit();
+        await writer.StartingAsync(CancellationToken.None).DefaultTimeout();
         return new InboxHarness(writer, feed, store);
     }
 
@@ -40,7 +40,7 @@ internal sealed class InboxHarness : IAsyncDisposable
     {
         for (var i = firstIndex; i < firstIndex + count; i++)
         {
-            await Writer.AcceptAsync(TestEvents.Response(i, size), TestEvents.ReceivedAt, CancellationToken.None).Limit();
+            await Writer.AcceptAsync(TestEvents.Response(i, size), TestEvents.ReceivedAt, CancellationToken.None).DefaultTimeout();
         }
     }
 
@@ -49,7 +49,7 @@ internal sealed class InboxHarness : IAsyncDisposable
     {
         while (Store.GetStats().LastSeq < seq)
         {
-            await Feed.ReadAsync(seq - 1, null, 1, TimeSpan.FromSeconds(10), CancellationToken.None).Limit();
+            await Feed.ReadAsync(seq - 1, null, 1, TimeSpan.FromSeconds(10), CancellationToken.None).DefaultTimeout();
         }
     }
 
@@ -59,7 +59,7 @@ internal sealed class InboxHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Writer.StoppedAsync(CancellationToken.None).Limit();
+        await Writer.StoppedAsync(CancellationToken.None).DefaultTimeout();
         Writer.Dispose();
     }
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Nym;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Inbox;
 
@@ -28,7 +27,7 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await provider.DisposeAsync().Limit();
+            await provider.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -45,7 +44,7 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await provider.DisposeAsync().Limit();
+            await provider.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -63,8 +62,8 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await byDefault.DisposeAsync().Limit();
-            await configured.DisposeAsync().Limit();
+            await byDefault.DisposeAsync().DefaultTimeout();
+            await configured.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -82,7 +81,7 @@ public sealed class InboxServiceCollectionExtensionsTests
         }
         finally
         {
-            await provider.DisposeAsync().Limit();
+            await provider.DisposeAsync().DefaultTimeout();
         }
     }
 

@@ -1,3 +1,4 @@
+using NymBridge.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using NymBridge.Api.Inbox;
 using NymBridge.Protocol;
@@ -17,17 +18,17 @@ public sealed class InboxServiceTests
         var seen = new List<InboxEvent>();
         while (seen.Count < 10_000)
         {
-            var read = await inbox.Feed.ReadAsync(null, null, 1_000, LongWait, CancellationToken.None).Limit();
+            var read = await inbox.Feed.ReadAsync(null, null, 1_000, LongWait, CancellationToken.None).DefaultTimeout();
             Assert.NotEmpty(read.Events);
             Assert.False(read.Truncated);
             Assert.Equal(read.Events[^1].Seq, read.Cursor);
             seen.AddRange(read.Events);
         }
 
-        await accepting.Limit();
+        await accepting.DefaultTimeout();
         Assert.Equal(Enumerable.Range(1, 10_000).Select(i => (long)i), seen.Select(e => e.Seq));
         Assert.Equal(Enumerable.Range(1, 10_000), seen.Select(TestEvents.IndexOf));
-        Assert.Empty(await inbox.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).Limit());
+        Assert.Empty(await inbox.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).DefaultTimeout());
         var status = inbox.Status;
         Assert.Equal((10_000L, 10_000L, 0, 10_000L), (status.Accepted, status.Committed, status.Pending, status.Store.QueueCursor));
     }
@@ -39,8 +40,8 @@ public sealed class InboxServiceTests
         await inbox.AcceptAsync(100);
         await inbox.CommittedAsync(100);
 
-        var replay = await inbox.Feed.ReadAsync(40, inbox.Feed.Epoch, 1_000, TimeSpan.Zero, CancellationToken.None).Limit();
-        var queue = await inbox.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).Limit();
+        var replay = await inbox.Feed.ReadAsync(40, inbox.Feed.Epoch, 1_000, TimeSpan.Zero, CancellationToken.None).DefaultTimeout();
+        var queue = await inbox.WaitForEventsAsync(null, 1_000, TimeSpan.Zero, CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(Enumerable.Range(41, 60).Select(i => (long)i), replay.Events.Select(e => e.Seq));
         Assert.Equal((100L, false, false), (replay.Cursor, replay.Reset, replay.Truncated));
@@ -57,11 +58,11 @@ public sealed class InboxServiceTests
             .Select(_ => inbox.Feed.ReadAsync(null, null, 10, LongWait, cts.Token))
             .ToArray();
         await inbox.AcceptAsync(1);
-        var taken = await Task.WhenAny(waiting).Limit();
+        var taken = await Task.WhenAny(waiting).DefaultTimeout();
         await cts.CancelAsync();
-        await Task.WhenAll(waiting).ContinueWith(_ => { }, TaskScheduler.Default).Limit();
+        await Task.WhenAll(waiting).ContinueWith(_ => { }, TaskScheduler.Default).DefaultTimeout();
 
-        Assert.Equal(1, Assert.Single((await taken.Limit()).Events).Seq);
+        Assert.Equal(1, Assert.Single((await taken.DefaultTimeout()).Events).Seq);
         Assert.Equal(1, waiting.Count(w => w.IsCompletedSuccessfully));
     }
 
@@ -70,7 +71,7 @@ public sealed class InboxServiceTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
 
-        var read = await inbox.Feed.ReadAsync(null, null, 10, TimeSpan.FromMilliseconds(100), CancellationToken.None).Limit();
+        var read = await inbox.Feed.ReadAsync(null, null, 10, TimeSpan.FromMilliseconds(100), CancellationToken.None).DefaultTimeout();
 
         Assert.Empty(read.Events);
         Assert.Equal((0L, inbox.Feed.Epoch, false, false), (read.Cursor, read.Epoch, read.Reset, read.Truncated));
@@ -85,7 +86,7 @@ public sealed class InboxServiceTests
         var waiting = inbox.Feed.ReadAsync(0, null, 10, LongWait, cts.Token);
         await cts.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting).Limit();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting).DefaultTimeout();
     }
 
     [Fact]
@@ -95,9 +96,9 @@ public sealed class InboxServiceTests
         await inbox.AcceptAsync(6);
         await inbox.CommittedAsync(6);
 
-        var foreign = await inbox.Feed.ReadAsync(5, "another-epoch", 100, LongWait, CancellationToken.None).Limit();
-        var same = await inbox.Feed.ReadAsync(4, inbox.Feed.Epoch, 100, LongWait, CancellationToken.None).Limit();
-        var unknown = await inbox.Feed.ReadAsync(4, null, 100, LongWait, CancellationToken.None).Limit();
+        var foreign = await inbox.Feed.ReadAsync(5, "another-epoch", 100, LongWait, CancellationToken.None).DefaultTimeout();
+        var same = await inbox.Feed.ReadAsync(4, inbox.Feed.Epoch, 100, LongWait, CancellationToken.None).DefaultTimeout();
+        var unknown = await inbox.Feed.ReadAsync(4, null, 100, LongWait, CancellationToken.None).DefaultTimeout();
 
         Assert.True(foreign.Reset);
         Assert.True(foreign.Truncated); // this epoch's 1 and 2 are gone too
@@ -127,9 +128,9 @@ public sealed class InboxServiceTests
         await inbox.AcceptAsync(10);
         await inbox.CommittedAsync(10);
 
-        var gap = await inbox.Feed.ReadAsync(2, inbox.Feed.Epoch, 100, TimeSpan.Zero, CancellationToken.None).Limit();
-        var noGap = await inbox.Feed.ReadAsync(5, inbox.Feed.Epoch, 100, TimeSpan.Zero, CancellationToken.None).Limit();
-        var queue = await inbox.Feed.ReadAsync(null, null, 100, TimeSpan.Zero, CancellationToken.None).Limit();
+        var gap = await inbox.Feed.ReadAsync(2, inbox.Feed.Epoch, 100, TimeSpan.Zero, CancellationToken.None).DefaultTimeout();
+        var noGap = await inbox.Feed.ReadAsync(5, inbox.Feed.Epoch, 100, TimeSpan.Zero, CancellationToken.None).DefaultTimeout();
+        var queue = await inbox.Feed.ReadAsync(null, null, 100, TimeSpan.Zero, CancellationToken.None).DefaultTimeout();
 
         Assert.True(gap.Truncated);
         Assert.Equal([6L, 7, 8, 9, 10], gap.Events.Select(e => e.Seq));
@@ -149,8 +150,8 @@ public sealed class InboxServiceTests
 
         var reading = inbox.Feed.SubscribeAsync(100).ReadItemsAsync(2_400);
         var accepting = inbox.AcceptAsync(2_000, firstIndex: 501);
-        var events = await reading.Limit();
-        await accepting.Limit();
+        var events = await reading.DefaultTimeout();
+        await accepting.DefaultTimeout();
 
         Assert.Equal(Enumerable.Range(101, 2_400).Select(i => (long)i), events.Select(e => e.Seq));
         Assert.Equal(Enumerable.Range(101, 2_400), events.Select(TestEvents.IndexOf));
@@ -160,11 +161,11 @@ public sealed class InboxServiceTests
     public async Task A_subscriber_that_stops_reading_delays_no_one_and_later_catches_up()
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
-        using var stuckCts = new CancellationTokenSource(Within.Timeout);
+        using var stuckCts = new CancellationTokenSource(TestTimeout.Default);
         var stuck = inbox.Feed.SubscribeAsync(0, stuckCts.Token).GetAsyncEnumerator(stuckCts.Token);
         try
         {
-            var first = stuck.MoveNextAsync().Limit();
+            var first = stuck.MoveNextAsync().DefaultTimeout();
             await inbox.AcceptAsync(1);
             Assert.True(await first);
             Assert.Equal(1, stuck.Current.Seq);
@@ -175,12 +176,12 @@ public sealed class InboxServiceTests
             var waiter = inbox.Feed.ReadAsync(count, null, 10, LongWait, CancellationToken.None);
             await inbox.AcceptAsync(count, firstIndex: 2);
 
-            Assert.Equal(Enumerable.Range(1, count + 1).Select(i => (long)i), (await other.Limit()).Select(e => e.Seq));
-            Assert.Equal(count + 1, Assert.Single((await waiter.Limit()).Events).Seq);
+            Assert.Equal(Enumerable.Range(1, count + 1).Select(i => (long)i), (await other.DefaultTimeout()).Select(e => e.Seq));
+            Assert.Equal(count + 1, Assert.Single((await waiter.DefaultTimeout()).Events).Seq);
             Assert.Equal(count + 1, inbox.Store.GetStats().LastSeq);
 
             var rest = new List<long>();
-            while (rest.Count < count && await stuck.MoveNextAsync().Limit())
+            while (rest.Count < count && await stuck.MoveNextAsync().DefaultTimeout())
             {
                 rest.Add(stuck.Current.Seq);
             }
@@ -190,7 +191,7 @@ public sealed class InboxServiceTests
         }
         finally
         {
-            await stuck.DisposeAsync().Limit();
+            await stuck.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -205,7 +206,7 @@ public sealed class InboxServiceTests
         {
             var after = i * 1_000L;
             var seqs = new List<long>();
-            using var cts = new CancellationTokenSource(Within.Timeout);
+            using var cts = new CancellationTokenSource(TestTimeout.Default);
             await foreach (var e in inbox.Feed.SubscribeAsync(after, cts.Token))
             {
                 seqs.Add(e.Seq);
@@ -223,34 +224,34 @@ public sealed class InboxServiceTests
             Assert.Equal(Enumerable.Range((int)after + 1, total - (int)after).Select(x => (long)x), seqs);
         })).ToArray();
 
-        await accepting.Limit();
-        await Task.WhenAll(subscribers).Limit();
+        await accepting.DefaultTimeout();
+        await Task.WhenAll(subscribers).DefaultTimeout();
     }
 
     [Fact]
     public async Task A_subscriber_outrun_by_retention_sees_a_gap_but_never_a_duplicate_or_reordering()
     {
         await using var inbox = await InboxHarness.StartMemoryAsync(capacity: 1_500);
-        using var cts = new CancellationTokenSource(Within.Timeout);
+        using var cts = new CancellationTokenSource(TestTimeout.Default);
         var subscription = inbox.Feed.SubscribeAsync(0, cts.Token).GetAsyncEnumerator(cts.Token);
         var seqs = new List<long>();
         try
         {
-            var first = subscription.MoveNextAsync().Limit();
+            var first = subscription.MoveNextAsync().DefaultTimeout();
             await inbox.AcceptAsync(1);
             Assert.True(await first);
             seqs.Add(subscription.Current.Seq);
 
             await inbox.AcceptAsync(19_999, firstIndex: 2); // while it reads nothing
             await inbox.CommittedAsync(20_000);
-            while (seqs[^1] < 20_000 && await subscription.MoveNextAsync().Limit())
+            while (seqs[^1] < 20_000 && await subscription.MoveNextAsync().DefaultTimeout())
             {
                 seqs.Add(subscription.Current.Seq);
             }
         }
         finally
         {
-            await subscription.DisposeAsync().Limit();
+            await subscription.DisposeAsync().DefaultTimeout();
         }
 
         // Its buffer kept 2..1025 for it; 1026..18500 were evicted before it came back.
@@ -264,18 +265,18 @@ public sealed class InboxServiceTests
         var subscription = inbox.Feed.SubscribeAsync(0).GetAsyncEnumerator();
         try
         {
-            var next = subscription.MoveNextAsync().Limit();
+            var next = subscription.MoveNextAsync().DefaultTimeout();
             await inbox.AcceptAsync(1);
             Assert.True(await next);
             Assert.Equal(1, inbox.Status.Subscribers);
 
             await inbox.DisposeAsync();
 
-            Assert.False(await subscription.MoveNextAsync().Limit());
+            Assert.False(await subscription.MoveNextAsync().DefaultTimeout());
         }
         finally
         {
-            await subscription.DisposeAsync().Limit();
+            await subscription.DisposeAsync().DefaultTimeout();
         }
 
         Assert.Equal(0, inbox.Status.Subscribers);
@@ -289,7 +290,7 @@ public sealed class InboxServiceTests
 
         await inbox.DisposeAsync();
 
-        Assert.Empty((await waiting.Limit()).Events);
+        Assert.Empty((await waiting.DefaultTimeout()).Events);
     }
 
     [Fact]
@@ -297,8 +298,8 @@ public sealed class InboxServiceTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
 
-        await inbox.Writer.AcceptAsync(new ErrorResponse(ErrorKind.MalformedRequest, "too short"), TestEvents.ReceivedAt, CancellationToken.None).Limit();
-        var read = await inbox.Feed.ReadAsync(0, null, 10, LongWait, CancellationToken.None).Limit();
+        await inbox.Writer.AcceptAsync(new ErrorResponse(ErrorKind.MalformedRequest, "too short"), TestEvents.ReceivedAt, CancellationToken.None).DefaultTimeout();
+        var read = await inbox.Feed.ReadAsync(0, null, 10, LongWait, CancellationToken.None).DefaultTimeout();
 
         var error = Assert.Single(read.Events);
         Assert.Equal((InboxEventType.Error, ErrorKind.MalformedRequest), (error.Type, error.ErrorKind));
@@ -327,10 +328,10 @@ public sealed class InboxServiceTests
 
         Assert.InRange(accepted, InboxWriter.AcceptQueueCapacity, InboxWriter.AcceptQueueCapacity + InboxWriter.MaxBatch);
         gated.Open();
-        await blocked.Limit();
+        await blocked.DefaultTimeout();
         await inbox.CommittedAsync(accepted + 1);
 
-        var all = await inbox.Store.ReadAfterAsync(0, 100_000, CancellationToken.None).Limit();
+        var all = await inbox.Store.ReadAfterAsync(0, 100_000, CancellationToken.None).DefaultTimeout();
         Assert.Equal(Enumerable.Range(1, accepted + 1), all.Select(TestEvents.IndexOf));
     }
 
@@ -344,7 +345,7 @@ public sealed class InboxServiceTests
         await inbox.CommittedAsync(50);
 
         Assert.Equal(2, flaky.Failed);
-        var all = await inbox.Store.ReadAfterAsync(0, 1_000, CancellationToken.None).Limit();
+        var all = await inbox.Store.ReadAfterAsync(0, 1_000, CancellationToken.None).DefaultTimeout();
         Assert.Equal(Enumerable.Range(1, 50), all.Select(TestEvents.IndexOf));
     }
 
@@ -360,14 +361,14 @@ public sealed class InboxServiceTests
         var reopened = new SqliteInboxStore(options, NullLogger<SqliteInboxStore>.Instance);
         try
         {
-            await reopened.InitializeAsync(CancellationToken.None).Limit();
+            await reopened.InitializeAsync(CancellationToken.None).DefaultTimeout();
             Assert.Equal((5_000L, 5_000L), (reopened.GetStats().Count, reopened.GetStats().LastSeq));
-            var tail = await reopened.ReadAfterAsync(4_990, 100, CancellationToken.None).Limit();
+            var tail = await reopened.ReadAfterAsync(4_990, 100, CancellationToken.None).DefaultTimeout();
             Assert.Equal(Enumerable.Range(4_991, 10), tail.Select(TestEvents.IndexOf));
         }
         finally
         {
-            await reopened.DisposeAsync().Limit();
+            await reopened.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -380,7 +381,7 @@ public sealed class InboxServiceTests
 
         public override async Task<IReadOnlyList<InboxEvent>> AppendAsync(IReadOnlyList<InboxEvent> events, CancellationToken cancellationToken)
         {
-            await _open.Task.Limit();
+            await _open.Task.DefaultTimeout();
             return await base.AppendAsync(events, cancellationToken);
         }
     }

@@ -15,7 +15,7 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = Create(capacity, maxBytes);
         Track(store);
-        await store.InitializeAsync(CancellationToken.None).Limit();
+        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
         return store;
     }
 
@@ -28,7 +28,7 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         foreach (var store in _opened)
         {
-            await store.DisposeAsync().Limit();
+            await store.DisposeAsync().DefaultTimeout();
         }
     }
 
@@ -37,12 +37,12 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = await OpenAsync();
 
-        var first = await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
-        var second = await store.AppendAsync(TestEvents.Many(2, firstIndex: 4), CancellationToken.None).Limit();
+        var first = await store.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
+        var second = await store.AppendAsync(TestEvents.Many(2, firstIndex: 4), CancellationToken.None).DefaultTimeout();
 
         Assert.Equal([1L, 2, 3], first.Select(e => e.Seq));
         Assert.Equal([4L, 5], second.Select(e => e.Seq));
-        Assert.Equal([1, 2, 3, 4, 5], (await store.ReadAfterAsync(0, 100, CancellationToken.None).Limit()).Select(TestEvents.IndexOf));
+        Assert.Equal([1, 2, 3, 4, 5], (await store.ReadAfterAsync(0, 100, CancellationToken.None).DefaultTimeout()).Select(TestEvents.IndexOf));
         var stats = store.GetStats();
         Assert.Equal(new InboxStats(Count: 5, Bytes: 40, FirstSeq: 1, LastSeq: 5, QueueCursor: 0, Dropped: 0, Evicted: 0), stats);
     }
@@ -52,8 +52,8 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = await OpenAsync();
 
-        var appended = await store.AppendAsync([TestEvents.Received(1) with { Seq = 42 }], CancellationToken.None).Limit();
-        var none = await store.AppendAsync([], CancellationToken.None).Limit();
+        var appended = await store.AppendAsync([TestEvents.Received(1) with { Seq = 42 }], CancellationToken.None).DefaultTimeout();
+        var none = await store.AppendAsync([], CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(1, Assert.Single(appended).Seq);
         Assert.Empty(none);
@@ -68,16 +68,16 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
         var error = new InboxEvent(0, InboxEventType.Error, TestEvents.ReceivedAt, "malformed request: too short"u8.ToArray(), ErrorKind: ErrorKind.MalformedRequest);
         var empty = new InboxEvent(0, InboxEventType.Received, TestEvents.ReceivedAt, ReadOnlyMemory<byte>.Empty);
 
-        await store.AppendAsync([received, error, empty], CancellationToken.None).Limit();
+        await store.AppendAsync([received, error, empty], CancellationToken.None).DefaultTimeout();
 
-        var all = await store.ReadAfterAsync(0, 10, CancellationToken.None).Limit();
+        var all = await store.ReadAfterAsync(0, 10, CancellationToken.None).DefaultTimeout();
         Assert.Equal(3, all.Count);
         AssertSame(received with { Seq = 1 }, all[0]);
         AssertSame(error with { Seq = 2 }, all[1]);
         AssertSame(empty with { Seq = 3 }, all[2]);
-        AssertSame(error with { Seq = 2 }, (await store.GetAsync(2, CancellationToken.None).Limit())!);
-        Assert.Null(await store.GetAsync(4, CancellationToken.None).Limit());
-        Assert.Null(await store.GetAsync(0, CancellationToken.None).Limit());
+        AssertSame(error with { Seq = 2 }, (await store.GetAsync(2, CancellationToken.None).DefaultTimeout())!);
+        Assert.Null(await store.GetAsync(4, CancellationToken.None).DefaultTimeout());
+        Assert.Null(await store.GetAsync(0, CancellationToken.None).DefaultTimeout());
     }
 
     [Fact]
@@ -85,15 +85,15 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = await OpenAsync(capacity: 5);
 
-        await store.AppendAsync(TestEvents.Many(8), CancellationToken.None).Limit();
-        var next = await store.AppendAsync(TestEvents.Many(1, firstIndex: 9), CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(8), CancellationToken.None).DefaultTimeout();
+        var next = await store.AppendAsync(TestEvents.Many(1, firstIndex: 9), CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(9, Assert.Single(next).Seq);
         var stats = store.GetStats();
         Assert.Equal((5L, 5L, 9L, 4L), (stats.Count, stats.FirstSeq, stats.LastSeq, stats.Evicted));
-        Assert.Equal([5, 6, 7, 8, 9], (await store.ReadAfterAsync(0, 100, CancellationToken.None).Limit()).Select(TestEvents.IndexOf));
-        Assert.Null(await store.GetAsync(4, CancellationToken.None).Limit());
-        Assert.NotNull(await store.GetAsync(5, CancellationToken.None).Limit());
+        Assert.Equal([5, 6, 7, 8, 9], (await store.ReadAfterAsync(0, 100, CancellationToken.None).DefaultTimeout()).Select(TestEvents.IndexOf));
+        Assert.Null(await store.GetAsync(4, CancellationToken.None).DefaultTimeout());
+        Assert.NotNull(await store.GetAsync(5, CancellationToken.None).DefaultTimeout());
     }
 
     [Fact]
@@ -101,12 +101,12 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = await OpenAsync(maxBytes: 1024);
 
-        await store.AppendAsync(TestEvents.Many(5, size: 300), CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(5, size: 300), CancellationToken.None).DefaultTimeout();
 
         var stats = store.GetStats();
         Assert.Equal((3L, 900L, 3L, 5L, 2L), (stats.Count, stats.Bytes, stats.FirstSeq, stats.LastSeq, stats.Evicted));
-        Assert.Null(await store.GetAsync(2, CancellationToken.None).Limit());
-        Assert.Equal([3, 4, 5], (await store.ReadAfterAsync(0, 100, CancellationToken.None).Limit()).Select(TestEvents.IndexOf));
+        Assert.Null(await store.GetAsync(2, CancellationToken.None).DefaultTimeout());
+        Assert.Equal([3, 4, 5], (await store.ReadAfterAsync(0, 100, CancellationToken.None).DefaultTimeout()).Select(TestEvents.IndexOf));
     }
 
     [Fact]
@@ -114,12 +114,12 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = await OpenAsync(maxBytes: 1024);
 
-        await store.AppendAsync(TestEvents.Many(2, size: 100), CancellationToken.None).Limit();
-        await store.AppendAsync([TestEvents.Received(3, size: 5000)], CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(2, size: 100), CancellationToken.None).DefaultTimeout();
+        await store.AppendAsync([TestEvents.Received(3, size: 5000)], CancellationToken.None).DefaultTimeout();
 
         var stats = store.GetStats();
         Assert.Equal((1L, 5000L, 3L, 3L), (stats.Count, stats.Bytes, stats.FirstSeq, stats.LastSeq));
-        Assert.Equal(5000, (await store.GetAsync(3, CancellationToken.None).Limit())!.Payload.Length);
+        Assert.Equal(5000, (await store.GetAsync(3, CancellationToken.None).DefaultTimeout())!.Payload.Length);
     }
 
     [Fact]
@@ -127,14 +127,14 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = await OpenAsync(capacity: 3);
 
-        await store.AppendAsync(TestEvents.Many(5), CancellationToken.None).Limit(); // evicts 1, 2: never taken
+        await store.AppendAsync(TestEvents.Many(5), CancellationToken.None).DefaultTimeout(); // evicts 1, 2: never taken
         Assert.Equal((2L, 2L), (store.GetStats().Dropped, store.GetStats().Evicted));
 
-        var take = await store.TakeAsync(2, CancellationToken.None).Limit();
+        var take = await store.TakeAsync(2, CancellationToken.None).DefaultTimeout();
         Assert.Equal([3L, 4], take.Events.Select(e => e.Seq));
         Assert.True(take.Truncated);
 
-        await store.AppendAsync(TestEvents.Many(3, firstIndex: 6), CancellationToken.None).Limit(); // evicts 3, 4 (taken) and 5 (not)
+        await store.AppendAsync(TestEvents.Many(3, firstIndex: 6), CancellationToken.None).DefaultTimeout(); // evicts 3, 4 (taken) and 5 (not)
         var stats = store.GetStats();
         Assert.Equal((3L, 5L, 4L), (stats.Dropped, stats.Evicted, stats.QueueCursor));
     }
@@ -143,11 +143,11 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     public async Task Take_moves_the_cursor_and_never_returns_an_event_twice()
     {
         var store = await OpenAsync();
-        await store.AppendAsync(TestEvents.Many(10), CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(10), CancellationToken.None).DefaultTimeout();
 
-        var first = await store.TakeAsync(3, CancellationToken.None).Limit();
-        var rest = await store.TakeAsync(100, CancellationToken.None).Limit();
-        var none = await store.TakeAsync(100, CancellationToken.None).Limit();
+        var first = await store.TakeAsync(3, CancellationToken.None).DefaultTimeout();
+        var rest = await store.TakeAsync(100, CancellationToken.None).DefaultTimeout();
+        var none = await store.TakeAsync(100, CancellationToken.None).DefaultTimeout();
 
         Assert.Equal([1L, 2, 3], first.Events.Select(e => e.Seq));
         Assert.Equal((0L, false), (first.PreviousCursor, first.Truncated));
@@ -162,12 +162,12 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     public async Task Concurrent_takes_share_the_events_exactly_once()
     {
         var store = await OpenAsync(capacity: 10_000);
-        await store.AppendAsync(TestEvents.Many(2_000), CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(2_000), CancellationToken.None).DefaultTimeout();
 
         var takers = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
         {
             var mine = new List<long>();
-            while ((await store.TakeAsync(7, CancellationToken.None).Limit()).Events is { Count: > 0 } events)
+            while ((await store.TakeAsync(7, CancellationToken.None).DefaultTimeout()).Events is { Count: > 0 } events)
             {
                 Assert.Equal(Enumerable.Range((int)events[0].Seq, events.Count).Select(i => (long)i), events.Select(e => e.Seq));
                 mine.AddRange(events.Select(e => e.Seq));
@@ -175,7 +175,7 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
 
             return mine;
         }));
-        var all = (await Task.WhenAll(takers).Limit()).SelectMany(x => x).Order();
+        var all = (await Task.WhenAll(takers).DefaultTimeout()).SelectMany(x => x).Order();
 
         Assert.Equal(Enumerable.Range(1, 2_000).Select(i => (long)i), all);
     }
@@ -184,11 +184,11 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     public async Task ReadAfter_takes_nothing_and_honours_after_and_max()
     {
         var store = await OpenAsync();
-        await store.AppendAsync(TestEvents.Many(10), CancellationToken.None).Limit();
+        await store.AppendAsync(TestEvents.Many(10), CancellationToken.None).DefaultTimeout();
 
-        var page = await store.ReadAfterAsync(4, 3, CancellationToken.None).Limit();
-        var beyond = await store.ReadAfterAsync(10, 3, CancellationToken.None).Limit();
-        var take = await store.TakeAsync(100, CancellationToken.None).Limit();
+        var page = await store.ReadAfterAsync(4, 3, CancellationToken.None).DefaultTimeout();
+        var beyond = await store.ReadAfterAsync(10, 3, CancellationToken.None).DefaultTimeout();
+        var take = await store.TakeAsync(100, CancellationToken.None).DefaultTimeout();
 
         Assert.Equal([5L, 6, 7], page.Select(e => e.Seq));
         Assert.Empty(beyond);
@@ -202,8 +202,8 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
         var other = await OpenAsync();
 
         var epoch = one.Epoch;
-        await one.AppendAsync(TestEvents.Many(3), CancellationToken.None).Limit();
-        await one.TakeAsync(1, CancellationToken.None).Limit();
+        await one.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
+        await one.TakeAsync(1, CancellationToken.None).DefaultTimeout();
 
         Assert.False(string.IsNullOrWhiteSpace(epoch));
         Assert.Equal(epoch, one.Epoch);
@@ -216,8 +216,8 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
         var store = await OpenAsync();
 
         Assert.Equal(new InboxStats(0, 0, 0, 0, 0, 0, 0), store.GetStats());
-        Assert.Empty(await store.ReadAfterAsync(0, 10, CancellationToken.None).Limit());
-        Assert.Empty((await store.TakeAsync(10, CancellationToken.None).Limit()).Events);
+        Assert.Empty(await store.ReadAfterAsync(0, 10, CancellationToken.None).DefaultTimeout());
+        Assert.Empty((await store.TakeAsync(10, CancellationToken.None).DefaultTimeout()).Events);
     }
 
     [Fact]
@@ -225,12 +225,12 @@ public abstract class InboxStoreConformanceTests : IAsyncLifetime
     {
         var store = await OpenAsync(capacity: 10);
 
-        var appended = await store.AppendAsync(TestEvents.Many(1_000), CancellationToken.None).Limit();
+        var appended = await store.AppendAsync(TestEvents.Many(1_000), CancellationToken.None).DefaultTimeout();
 
         Assert.Equal(1_000, appended.Count);
         var stats = store.GetStats();
         Assert.Equal((10L, 991L, 1_000L, 990L, 990L), (stats.Count, stats.FirstSeq, stats.LastSeq, stats.Evicted, stats.Dropped));
-        Assert.Equal(Enumerable.Range(991, 10), (await store.ReadAfterAsync(0, 100, CancellationToken.None).Limit()).Select(TestEvents.IndexOf));
+        Assert.Equal(Enumerable.Range(991, 10), (await store.ReadAfterAsync(0, 100, CancellationToken.None).DefaultTimeout()).Select(TestEvents.IndexOf));
     }
 
     protected static void AssertSame(InboxEvent expected, InboxEvent actual)

@@ -31,58 +31,27 @@ internal static class TestEvents
     public static int IndexOf(InboxEvent e) => BinaryPrimitives.ReadInt32LittleEndian(e.Payload.Span);
 }
 
-/// <summary>Every await in these tests goes through one of these, so a bug hangs nothing for long.</summary>
+/// <summary>Reads from the inbox's subscriptions within the test timeout.</summary>
 internal static class Within
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
-
-    public static Task<T> Limit<T>(this Task<T> task) => task.WaitAsync(Timeout);
-
-    public static Task Limit(this Task task) => task.WaitAsync(Timeout);
-
-    public static Task Limit(this ValueTask task) => task.IsCompletedSuccessfully ? Task.CompletedTask : task.AsTask().WaitAsync(Timeout);
-
-    public static Task<T> Limit<T>(this ValueTask<T> task) => task.AsTask().WaitAsync(Timeout);
-
     /// <summary>Reads exactly <paramref name="count"/> items, or fails when they do not come in time.</summary>
     public static async Task<List<T>> ReadItemsAsync<T>(this IAsyncEnumerable<T> source, int count)
     {
-        using var cts = new CancellationTokenSource(Timeout);
+        using var cts = new CancellationTokenSource(TestTimeout.Default);
         var items = new List<T>(count);
         var enumerator = source.GetAsyncEnumerator(cts.Token);
         try
         {
-            while (items.Count < count && await enumerator.MoveNextAsync().Limit())
+            while (items.Count < count && await enumerator.MoveNextAsync().DefaultTimeout())
             {
                 items.Add(enumerator.Current);
             }
         }
         finally
         {
-            await enumerator.DisposeAsync().Limit();
+            await enumerator.DisposeAsync().DefaultTimeout();
         }
 
         return items;
-    }
-}
-
-/// <summary>A directory under the temp path, removed with everything in it.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory() => Directory.CreateDirectory(Path);
-
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "nymbridge-inbox-" + Guid.NewGuid().ToString("N"));
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
     }
 }

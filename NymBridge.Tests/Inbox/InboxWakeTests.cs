@@ -18,7 +18,7 @@ public sealed class InboxWakeTests
     {
         await using var inbox = await InboxHarness.StartMemoryAsync();
         await inbox.AcceptAsync(1); // one round trip first, so the timing below measures waking, not JIT
-        Assert.Single((await inbox.Feed.ReadAsync(after is null ? null : 0, null, 10, LongWait, CancellationToken.None).Limit()).Events);
+        Assert.Single((await inbox.Feed.ReadAsync(after is null ? null : 0, null, 10, LongWait, CancellationToken.None).DefaultTimeout()).Events);
 
         var waiting = inbox.Feed.ReadAsync(after, null, 10, LongWait, CancellationToken.None);
         Assert.False(waiting.IsCompleted);
@@ -40,7 +40,7 @@ public sealed class InboxWakeTests
             .ToArray();
         Assert.DoesNotContain(waiting, w => w.IsCompleted);
         await inbox.AcceptAsync(1);
-        var reads = await Task.WhenAll(waiting).WaitAsync(TimeSpan.FromSeconds(10));
+        var reads = await Task.WhenAll(waiting).DefaultTimeout();
 
         Assert.All(reads, r => Assert.Equal(1, Assert.Single(r.Events).Seq));
     }

@@ -12,7 +12,6 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using NymBridge.Api.Sending;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Metrics;
 
@@ -29,7 +28,7 @@ public class MetricsTests
         // REST: the emulator loops sends to its own address back, so each is also a receive.
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send", new { recipient = self, message = payloads[0] })).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/send-anonymous", new { recipient = self, message = payloads[1], replySurbs = 3 })).StatusCode);
-        await MessagesTests.WaitForCommittedAsync(host, 2);
+        await host.WaitForCommittedAsync(2);
         var tag = (await ReadAsync(host, after: 0)).Select(m => m.GetProperty("senderTag").GetString()).Single(t => t is not null)!;
         Assert.Equal(HttpStatusCode.Accepted, (await host.PostJsonAsync("/reply", new { senderTag = tag, message = payloads[2] })).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await host.PostJsonAsync("/send", new { recipient = self + "x", message = payloads[0] })).StatusCode);
@@ -39,18 +38,18 @@ public class MetricsTests
         var hub = await ConnectHubAsync(host);
         await using (hub)
         {
-            var sent = await hub.InvokeAsync<SendResult>("Send", new SendBody { Recipient = self, Message = JsonSerializer.SerializeToElement(payloads[3]) }).WaitAsync(BridgeHost.Timeout);
+            var sent = await hub.InvokeAsync<SendResult>("Send", new SendBody { Recipient = self, Message = JsonSerializer.SerializeToElement(payloads[3]) }).DefaultTimeout();
             Assert.Equal(payloads[3].Length, sent.Bytes);
-            await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<SendResult>("SendAnonymous", new SendAnonymousBody { Recipient = "nope", Message = JsonSerializer.SerializeToElement("x") }).WaitAsync(BridgeHost.Timeout));
+            await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<SendResult>("SendAnonymous", new SendAnonymousBody { Recipient = "nope", Message = JsonSerializer.SerializeToElement("x") }).DefaultTimeout());
 
             await host.Emulator.InjectErrorAsync(ErrorKind.Other, errorText);
             await host.Emulator.InjectRawAsync(new byte[] { 0x09 });
-            await MessagesTests.WaitForCommittedAsync(host, 5);
+            await host.WaitForCommittedAsync(5);
 
             // One subscriber of each transport: the hub connection, an event stream, a waiting long-poll.
-            using var stream = await host.Client.GetAsync(new Uri("/messages/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead).WaitAsync(BridgeHost.Timeout);
+            using var stream = await host.Client.GetAsync(new Uri("/messages/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead).DefaultTimeout();
             using var events = new SseReader(await stream.Content.ReadAsStreamAsync());
-            await events.NextAsync().WaitAsync(BridgeHost.Timeout);
+            await events.NextAsync().DefaultTimeout();
             var longPoll = host.Client.GetAsync(new Uri("/messages?after=5&wait=30", UriKind.Relative));
             var scrape = await ScrapeUntilAsync(host, s => s.Value("nymbridge_subscribers", ("transport", "longpoll")) == 1);
 
@@ -108,7 +107,7 @@ public class MetricsTests
             }
 
             await host.Emulator.InjectReceivedAsync("wake the long-poll"u8.ToArray());
-            using var answered = await longPoll.WaitAsync(BridgeHost.Timeout);
+            using var answered = await longPoll.DefaultTimeout();
             Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
             Assert.Equal(0, (await ScrapeUntilAsync(host, s => s.Value("nymbridge_subscribers", ("transport", "longpoll")) == 0)).Value("nymbridge_subscribers", ("transport", "longpoll")));
         }
@@ -124,11 +123,11 @@ public class MetricsTests
         {
             host.Emulator.RefuseConnections(true);
             await host.Emulator.DropConnectionAsync();
-            await WaitAsync(() => !host.Nym.GetStatus().Connected);
+            await host.WaitUntilDisconnectedAsync();
 
             var rest = await host.PostJsonAsync("/send", new { recipient = self, message = "while away" });
             Assert.Equal(HttpStatusCode.ServiceUnavailable, rest.StatusCode);
-            await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<SendResult>("Send", new SendBody { Recipient = self, Message = JsonSerializer.SerializeToElement("x") }).WaitAsync(BridgeHost.Timeout));
+            await Assert.ThrowsAsync<HubException>(() => hub.InvokeAsync<SendResult>("Send", new SendBody { Recipient = self, Message = JsonSerializer.SerializeToElement("x") }).DefaultTimeout());
 
             var away = await PrometheusScrape.GetAsync(host.Client);
             Assert.Equal(2, away.Value("nymbridge_sends_total", ("kind", "send"), ("outcome", "unavailable")));
@@ -143,7 +142,7 @@ public class MetricsTests
             await host.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"event {i}"));
         }
 
-        await MessagesTests.WaitForCommittedAsync(host, 5);
+        await host.WaitForCommittedAsync(5);
         var back = await PrometheusScrape.GetAsync(host.Client);
         Assert.Equal(1, back.Value("nymbridge_nym_connected"));
         Assert.Equal(1, back.Value("nymbridge_nym_reconnects_total"));
@@ -197,7 +196,7 @@ public class MetricsTests
             bodies.Writer.TryWrite(buffer.ToArray());
             return Results.Ok();
         });
-        await collector.StartAsync().WaitAsync(BridgeHost.Timeout);
+        await collector.StartAsync().DefaultTimeout();
         var endpoint = collector.Urls.First();
 
         await using var host = await BridgeHost.StartAsync(new Dictionary<string, string?>
@@ -212,7 +211,7 @@ public class MetricsTests
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var body = await bodies.Reader.ReadAsync().AsTask().WaitAsync(BridgeHost.Timeout);
+            var body = await bodies.Reader.ReadAsync().DefaultTimeout();
             var text = Encoding.UTF8.GetString(body);
             if (text.Contains("nymbridge.sends", StringComparison.Ordinal) && text.Contains("http.server.request.duration", StringComparison.Ordinal))
             {
@@ -220,7 +219,7 @@ public class MetricsTests
                 break;
             }
 
-            Assert.True(clock.Elapsed < BridgeHost.Timeout, "no OTLP export carried the bridge's metrics");
+            Assert.True(clock.Elapsed < TestTimeout.Default, "no OTLP export carried the bridge's metrics");
         }
 
         // /metrics is still served beside it.
@@ -230,13 +229,13 @@ public class MetricsTests
     private static async Task<HubConnection> ConnectHubAsync(BridgeHost host)
     {
         var connection = host.CreateHubConnection();
-        await connection.StartAsync().WaitAsync(BridgeHost.Timeout);
+        await connection.StartAsync().DefaultTimeout();
         return connection;
     }
 
     private static async Task<List<JsonElement>> ReadAsync(BridgeHost host, long after)
     {
-        var page = await host.Client.GetFromJsonAsync<JsonElement>($"/messages?after={after}&wait=0").WaitAsync(BridgeHost.Timeout);
+        var page = await host.Client.GetFromJsonAsync<JsonElement>($"/messages?after={after}&wait=0").DefaultTimeout();
         return [.. page.GetProperty("messages").EnumerateArray()];
     }
 
@@ -275,28 +274,6 @@ public class MetricsTests
         }
     }
 
-    private static async Task<PrometheusScrape> ScrapeUntilAsync(BridgeHost host, Func<PrometheusScrape, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var scrape = await PrometheusScrape.GetAsync(host.Client);
-            if (done(scrape) || clock.Elapsed > BridgeHost.Timeout)
-            {
-                return scrape;
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    private static async Task WaitAsync(Func<bool> condition)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < BridgeHost.Timeout, "timed out waiting");
-            await Task.Delay(10);
-        }
-    }
+    private static Task<PrometheusScrape> ScrapeUntilAsync(BridgeHost host, Func<PrometheusScrape, bool> done) =>
+        Eventually.ProbeUntilAsync(() => PrometheusScrape.GetAsync(host.Client), done, "/metrics shows what the test waits for");
 }

@@ -26,7 +26,7 @@ internal sealed partial class PrometheusScrape
 
     public static async Task<PrometheusScrape> GetAsync(HttpClient client)
     {
-        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative)).WaitAsync(Api.BridgeHost.Timeout);
+        using var response = await client.GetAsync(new Uri("/metrics", UriKind.Relative)).DefaultTimeout();
         response.EnsureSuccessStatusCode();
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
         return new PrometheusScrape(await response.Content.ReadAsStringAsync());

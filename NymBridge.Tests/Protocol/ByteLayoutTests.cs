@@ -51,7 +51,7 @@ public class ByteLayoutTests
 
     [Theory]
     [MemberData(nameof(RequestNames))]
-    public void RequestLayout(string name)
+    public void Request_layout(string name)
     {
         var (make, hex) = Requests[name];
         var request = make();
@@ -62,7 +62,7 @@ public class ByteLayoutTests
 
     [Theory]
     [MemberData(nameof(ResponseNames))]
-    public void ResponseLayout(string name)
+    public void Response_layout(string name)
     {
         var (make, hex) = Responses[name];
         var response = make();
@@ -72,7 +72,7 @@ public class ByteLayoutTests
     }
 
     [Fact]
-    public void EveryKindIsCovered()
+    public void Every_kind_is_covered()
     {
         var requestTags = Requests.Values.Select(c => c.Request().Tag).ToHashSet();
         var responseTags = Responses.Values.Select(c => c.Response().Tag).ToHashSet();
@@ -92,7 +92,7 @@ public class ByteLayoutTests
     [InlineData(ErrorKind.UnknownResponse, 0x82)]
     [InlineData(ErrorKind.MalformedResponse, 0x83)]
     [InlineData(ErrorKind.Other, 0xFF)]
-    public void ErrorKindBytes(ErrorKind kind, byte value)
+    public void Error_kind_bytes(ErrorKind kind, byte value)
     {
         Assert.Equal(value, (byte)kind);
         Assert.Equal([0x00, value, 0, 0, 0, 0, 0, 0, 0, 0], ResponseCodec.Encode(new ErrorResponse(kind, "")));

@@ -18,7 +18,7 @@ public class DecoderRobustnessTests
         [ErrorKind.EmptyResponse, ErrorKind.TooShortResponse, ErrorKind.UnknownResponse, ErrorKind.MalformedResponse];
 
     [Fact]
-    public void BinaryDecodersNeverThrowAndSuccessesReEncodeIdentically()
+    public void Binary_decoders_never_throw_and_successes_re_encode_identically()
     {
         // Two halves with seeds of their own: reproducible, and both cores busy.
         var halves = new Checker[2];
@@ -89,7 +89,7 @@ public class DecoderRobustnessTests
     }
 
     [Fact]
-    public void SelfAddressRequestIgnoresWhateverFollowsTheTag()
+    public void Self_address_request_ignores_whatever_follows_the_tag()
     {
         // nym's deserialize_self_address never looks past the tag; the re-encoded frame is just the tag.
         var rng = new Random(3);
@@ -104,7 +104,7 @@ public class DecoderRobustnessTests
     }
 
     [Fact]
-    public void TextDecodersNeverThrowAndSuccessesAreStable()
+    public void Text_decoders_never_throw_and_successes_are_stable()
     {
         var rng = new Random(1978);
         var valid = ValidTexts(rng);

@@ -9,7 +9,7 @@ public class Ed25519PointTests
     private static readonly BigInteger D = Mod(-121665 * Inverse(121666));
 
     [Fact]
-    public void BasePointEncodingIsValid()
+    public void Base_point_encoding_is_valid()
     {
         var basePoint = TestData.Hex("5866666666666666666666666666666666666666666666666666666666666666");
 
@@ -20,7 +20,7 @@ public class Ed25519PointTests
     }
 
     [Fact]
-    public void YEqualTwoIsNotAPoint()
+    public void Y_equal_two_is_not_a_point()
     {
         var y2 = TestData.OffCurveKey;
 
@@ -37,18 +37,18 @@ public class Ed25519PointTests
     [InlineData("0100000000000000000000000000000000000000000000000000000000000000")] // the neutral element (0, 1)
     [InlineData("0100000000000000000000000000000000000000000000000000000000000080")] // x = 0 with the sign bit: dalek does not reject it
     [InlineData("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")] // y = p, non-canonical: dalek reduces it to y = 0
-    public void EncodingsDalekAcceptsAreValid(string hex) =>
+    public void Encodings_dalek_accepts_are_valid(string hex) =>
         Assert.True(Ed25519Point.IsValid(TestData.Hex(hex)));
 
     [Theory]
     [InlineData(0)]
     [InlineData(31)]
     [InlineData(33)]
-    public void WrongLengthIsNotValid(int length) =>
+    public void Wrong_length_is_not_valid(int length) =>
         Assert.False(Ed25519Point.IsValid(new byte[length]));
 
     [Fact]
-    public void AgreesWithRfc8032RecoveryOnRandomEncodings()
+    public void Agrees_with_Rfc8032_recovery_on_random_encodings()
     {
         var rng = new Random(25519);
         var invalid = 0;

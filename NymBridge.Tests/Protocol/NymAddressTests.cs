@@ -11,7 +11,7 @@ public class NymAddressTests
     private static readonly string Gateway = TestData.SpecAddress.Split('@')[1];
 
     [Fact]
-    public void SpecAddressParsesAndFormatsBackIdentically()
+    public void Spec_address_parses_and_formats_back_identically()
     {
         Assert.True(NymAddress.TryParse(TestData.SpecAddress, out var address, out var error), error);
 
@@ -23,7 +23,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void MockRecipientIsAcceptedAndItsStringRoundTrips()
+    public void Mock_recipient_is_accepted_and_its_string_round_trips()
     {
         Assert.True(NymAddress.TryFromBytes(TestData.MockRecipient, out var address, out var error), error);
 
@@ -33,7 +33,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void WriteToCopiesTheWireBytes()
+    public void Write_to_copies_the_wire_bytes()
     {
         var destination = new byte[NymAddress.Length];
         TestData.Mock.WriteTo(destination);
@@ -44,7 +44,7 @@ public class NymAddressTests
     [InlineData(0)]
     [InlineData(95)]
     [InlineData(97)]
-    public void WrongWireLengthIsRejected(int length)
+    public void Wrong_wire_length_is_rejected(int length)
     {
         Assert.False(NymAddress.TryFromBytes(new byte[length], out var address, out var error));
         Assert.Null(address);
@@ -73,7 +73,7 @@ public class NymAddressTests
 
     [Theory]
     [MemberData(nameof(MalformedTexts))]
-    public void MalformedTextIsRejectedWithAReason(string text, string reason)
+    public void Malformed_text_is_rejected_with_a_reason(string text, string reason)
     {
         Assert.False(NymAddress.TryParse(text, out var address, out var error));
         Assert.Null(address);
@@ -82,14 +82,14 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void NullIsRejected()
+    public void Null_is_rejected()
     {
         Assert.False(NymAddress.TryParse(null, out _, out var error));
         Assert.Contains("empty", error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void OldStyleAddressIsExplainedWithTheCurrentForm()
+    public void Old_style_address_is_explained_with_the_current_form()
     {
         const string oldStyle = "71od3ZAupdCdxeFNg8sdonqfZTnZZy1E86WYKEjxD4kj@FWYoUrnKuXryysptnCZgUYRTauHq4FnEFu2QGn5LZWbm";
 
@@ -105,7 +105,7 @@ public class NymAddressTests
     [InlineData(1, 33)]
     [InlineData(2, 31)]
     [InlineData(2, 33)]
-    public void KeyOfWrongLengthIsRejected(int part, int length)
+    public void Key_of_wrong_length_is_rejected(int part, int length)
     {
         string[] names = ["identity", "encryption", "gateway"];
         string[] parts = [Identity, Encryption, Gateway];
@@ -117,7 +117,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void IdentityOffTheCurveIsRejected()
+    public void Identity_off_the_curve_is_rejected()
     {
         var text = $"{TestData.Base58(TestData.OffCurveKey)}.{Encryption}@{Gateway}";
 
@@ -130,7 +130,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void GatewayOffTheCurveIsRejected()
+    public void Gateway_off_the_curve_is_rejected()
     {
         var text = $"{Identity}.{Encryption}@{TestData.Base58(TestData.OffCurveKey)}";
 
@@ -143,7 +143,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void OffCurveKeysFoundFromASeedAreRejectedInBothPositions()
+    public void Off_curve_keys_found_from_a_seed_are_rejected_in_both_positions()
     {
         var rng = new Random(42);
         for (var i = 0; i < 5; i++)
@@ -162,7 +162,7 @@ public class NymAddressTests
     [InlineData("0200000000000000000000000000000000000000000000000000000000000000")] // not a curve point
     [InlineData("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")]
     [InlineData("0000000000000000000000000000000000000000000000000000000000000000")]
-    public void EncryptionKeyMayBeAny32Bytes(string hex)
+    public void Encryption_key_may_be_any_32_bytes(string hex)
     {
         var key = TestData.Hex(hex);
         var text = $"{Identity}.{TestData.Base58(key)}@{Gateway}";
@@ -173,7 +173,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void AllZeroKeysKeepTheirLeadingOnes()
+    public void All_zero_keys_keep_their_leading_ones()
     {
         // y = 0 is a curve point, so this is a valid address; Base58 writes each leading zero byte as '1'.
         var ones = new string('1', 32);
@@ -184,7 +184,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void RandomAddressesRoundTripThroughText()
+    public void Random_addresses_round_trip_through_text()
     {
         var rng = new Random(7);
         for (var i = 0; i < 60; i++)
@@ -198,7 +198,7 @@ public class NymAddressTests
     }
 
     [Fact]
-    public void EqualityFollowsTheBytes()
+    public void Equality_follows_the_bytes()
     {
         var a = NymAddress.Parse(TestData.SpecAddress);
         var b = NymAddress.FromBytes(TestData.Hex(TestData.SpecAddressHex));

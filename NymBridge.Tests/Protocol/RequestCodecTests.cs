@@ -35,7 +35,7 @@ public class RequestCodecTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void RoundTripsThroughEveryEncoder(string name)
+    public void Round_trips_through_every_encoder(string name)
     {
         var request = Cases[name]();
         var frame = RequestCodec.Encode(request);
@@ -59,7 +59,7 @@ public class RequestCodecTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void HeaderAndPayloadMakeTheFrame(string name)
+    public void Header_and_payload_make_the_frame(string name)
     {
         var request = Cases[name]();
         var header = new byte[RequestCodec.GetHeaderLength(request)];
@@ -70,7 +70,7 @@ public class RequestCodecTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void TooSmallADestinationIsAnArgumentError(string name)
+    public void Too_small_a_destination_is_an_argument_error(string name)
     {
         var request = Cases[name]();
 
@@ -81,7 +81,7 @@ public class RequestCodecTests
     [Theory]
     [InlineData(null)]
     [InlineData(0UL)]
-    public void NoConnectionIsZeroOnTheWireAndDecodesAsNull(ulong? connectionId)
+    public void No_connection_is_zero_on_the_wire_and_decodes_as_null(ulong? connectionId)
     {
         ClientRequest[] requests =
         [
@@ -107,7 +107,7 @@ public class RequestCodecTests
     }
 
     [Fact]
-    public void DecodedPayloadIsASliceOfTheFrame()
+    public void Decoded_payload_is_a_slice_of_the_frame()
     {
         var frame = RequestCodec.Encode(new ReplyRequest(TestData.Tag8, Foomp));
 
@@ -118,7 +118,7 @@ public class RequestCodecTests
     }
 
     [Fact]
-    public void SelfAddressIgnoresTrailingBytesAsNymDoes()
+    public void Self_address_ignores_trailing_bytes_as_nym_does()
     {
         var decoded = RequestCodec.Decode(new byte[] { 0x03, 0xFF, 0x00, 0x01 });
 
@@ -127,7 +127,7 @@ public class RequestCodecTests
     }
 
     [Fact]
-    public void EmptyFrameIsEmptyRequest() =>
+    public void Empty_frame_is_empty_request() =>
         Assert.Equal(new ProtocolError(ErrorKind.EmptyRequest, "no data provided"), ProtocolAssert.DecodeRequestFails([]));
 
     [Theory]
@@ -135,7 +135,7 @@ public class RequestCodecTests
     [InlineData(0x7F)]
     [InlineData(0x80)]
     [InlineData(0xFF)]
-    public void UnknownTagIsUnknownRequest(byte tag)
+    public void Unknown_tag_is_unknown_request(byte tag)
     {
         var error = ProtocolAssert.DecodeRequestFails([tag, 0, 0, 0, 0, 0, 0, 0, 0]);
         Assert.Equal(new ProtocolError(ErrorKind.UnknownRequest, $"{tag} does not correspond to any valid request tag"), error);
@@ -145,7 +145,7 @@ public class RequestCodecTests
     [InlineData("send", "send")]
     [InlineData("sendAnonymous", "send_anonymous")]
     [InlineData("reply", "reply")]
-    public void FrameShorterThanItsHeaderIsTooShortRequest(string name, string nymName)
+    public void Frame_shorter_than_its_header_is_too_short_request(string name, string nymName)
     {
         var request = Cases[name]();
         var frame = RequestCodec.Encode(request);
@@ -162,7 +162,7 @@ public class RequestCodecTests
     [InlineData("send", "data")]
     [InlineData("sendAnonymous", "data")]
     [InlineData("reply", "message")]
-    public void PayloadShorterOrLongerThanDeclaredIsMalformedRequest(string name, string nymName)
+    public void Payload_shorter_or_longer_than_declared_is_malformed_request(string name, string nymName)
     {
         var frame = RequestCodec.Encode(Cases[name]());
         var headerLength = frame.Length - Foomp.Length;
@@ -186,7 +186,7 @@ public class RequestCodecTests
     [InlineData("reply", ulong.MaxValue)]
     [InlineData("reply", 2147483653UL)] // int.MaxValue + 6: wraps to 5 if truncated to int
     [InlineData("reply", 4294967301UL)] // 2^32 + 5: the same bytes as 5 if truncated to uint
-    public void HugeDeclaredLengthFailsWithoutAllocating(string name, ulong declared)
+    public void Huge_declared_length_fails_without_allocating(string name, ulong declared)
     {
         var frame = RequestCodec.Encode(Cases[name]());
         BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(frame.Length - Foomp.Length - 8), declared);
@@ -208,7 +208,7 @@ public class RequestCodecTests
     [InlineData(0, 64)]
     [InlineData(4, 0)]
     [InlineData(4, 64)]
-    public void RecipientOffTheCurveIsMalformedRequest(int recipientAt, int keyAt)
+    public void Recipient_off_the_curve_is_malformed_request(int recipientAt, int keyAt)
     {
         var request = recipientAt == 0 ? Cases["send"]() : Cases["sendAnonymous"]();
         var frame = RequestCodec.Encode(request);
@@ -221,7 +221,7 @@ public class RequestCodecTests
     }
 
     [Fact]
-    public void LengthIsCheckedBeforeTheRecipientAndTheRecipientBeforeThePayload()
+    public void Length_is_checked_before_the_recipient_and_the_recipient_before_the_payload()
     {
         var frame = RequestCodec.Encode(Cases["send"]());
         TestData.OffCurveKey.CopyTo(frame, 1);
@@ -239,7 +239,7 @@ public class RequestCodecTests
     [InlineData(0x05, 8, "The received get lane queue lengths has invalid length")]
     [InlineData(0x05, 10, "The received get lane queue lengths has invalid length")]
     [InlineData(0x05, 17, "The received get lane queue lengths has invalid length")]
-    public void ConnectionRequestsMustBeExactlyNineBytes(byte tag, int length, string message)
+    public void Connection_requests_must_be_exactly_nine_bytes(byte tag, int length, string message)
     {
         var frame = new byte[length];
         frame[0] = tag;

@@ -40,7 +40,7 @@ public class ResponseCodecTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void RoundTripsThroughEveryEncoder(string name)
+    public void Round_trips_through_every_encoder(string name)
     {
         var response = Cases[name]();
         var frame = ResponseCodec.Encode(response);
@@ -64,14 +64,14 @@ public class ResponseCodecTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void TooSmallADestinationIsAnArgumentError(string name)
+    public void Too_small_a_destination_is_an_argument_error(string name)
     {
         var response = Cases[name]();
         Assert.Throws<ArgumentException>(() => ResponseCodec.Encode(response, new byte[ResponseCodec.GetEncodedLength(response) - 1]));
     }
 
     [Fact]
-    public void ErrorMessageLengthCountsUtf8Bytes()
+    public void Error_message_length_counts_Utf8_bytes()
     {
         var frame = ResponseCodec.Encode(new ErrorResponse(ErrorKind.Other, TestData.MultiByteText));
 
@@ -80,7 +80,7 @@ public class ResponseCodecTests
     }
 
     [Fact]
-    public void DecodedPayloadIsASliceOfTheFrame()
+    public void Decoded_payload_is_a_slice_of_the_frame()
     {
         var frame = ResponseCodec.Encode(new ReceivedResponse(Foomp, TestData.Tag42));
 
@@ -91,14 +91,14 @@ public class ResponseCodecTests
     }
 
     [Fact]
-    public void EmptyFrameIsEmptyResponse() =>
+    public void Empty_frame_is_empty_response() =>
         Assert.Equal(new ProtocolError(ErrorKind.EmptyResponse, "no data provided"), ProtocolAssert.DecodeResponseFails([]));
 
     [Theory]
     [InlineData(0x04)]
     [InlineData(0x80)]
     [InlineData(0xFF)]
-    public void UnknownTagIsUnknownResponse(byte tag)
+    public void Unknown_tag_is_unknown_response(byte tag)
     {
         var error = ProtocolAssert.DecodeResponseFails([tag, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
         Assert.Equal(new ProtocolError(ErrorKind.UnknownResponse, $"{tag} does not correspond to any valid response tag"), error);
@@ -109,7 +109,7 @@ public class ResponseCodecTests
     [InlineData(2)]
     [InlineData(8)]
     [InlineData(9)] // nym's decoder panics on this one: it checks for 9 bytes but reads 10
-    public void ErrorShorterThanItsHeaderIsTooShortResponse(int length)
+    public void Error_shorter_than_its_header_is_too_short_response(int length)
     {
         var frame = ResponseCodec.Encode(new ErrorResponse(ErrorKind.UnknownRequest, ""))[..length];
 
@@ -122,7 +122,7 @@ public class ResponseCodecTests
     [InlineData(0x7F)]
     [InlineData(0x84)]
     [InlineData(0xFE)]
-    public void UnknownErrorKindIsMalformedResponse(byte kind)
+    public void Unknown_error_kind_is_malformed_response(byte kind)
     {
         var frame = ResponseCodec.Encode(new ErrorResponse(ErrorKind.Other, "foomp"));
         frame[1] = kind;
@@ -134,7 +134,7 @@ public class ResponseCodecTests
     [InlineData(0xFF)]
     [InlineData(0xC3)] // a lead byte with nothing after it
     [InlineData(0x80)] // a lone continuation byte
-    public void ErrorMessageThatIsNotUtf8IsMalformedResponse(byte bad)
+    public void Error_message_that_is_not_Utf8_is_malformed_response(byte bad)
     {
         var frame = ResponseCodec.Encode(new ErrorResponse(ErrorKind.Other, "foomp"));
         frame[^1] = bad;
@@ -148,7 +148,7 @@ public class ResponseCodecTests
     [InlineData("error")]
     [InlineData("received")]
     [InlineData("received with tag")]
-    public void PayloadShorterOrLongerThanDeclaredIsMalformedResponse(string name)
+    public void Payload_shorter_or_longer_than_declared_is_malformed_response(string name)
     {
         var frame = ResponseCodec.Encode(Cases[name]());
         var headerLength = frame.Length - Foomp.Length;
@@ -171,7 +171,7 @@ public class ResponseCodecTests
     [InlineData("received with tag", 9223372036854775808UL)]
     [InlineData("received with tag", ulong.MaxValue)]
     [InlineData("received", 4294967301UL)] // 2^32 + 5: the same low bytes as 5
-    public void HugeDeclaredLengthFailsWithoutAllocating(string name, ulong declared)
+    public void Huge_declared_length_fails_without_allocating(string name, ulong declared)
     {
         var frame = ResponseCodec.Encode(Cases[name]());
         BinaryPrimitives.WriteUInt64BigEndian(frame.AsSpan(frame.Length - Foomp.Length - 8), declared);
@@ -189,7 +189,7 @@ public class ResponseCodecTests
     [Theory]
     [InlineData(0x02)]
     [InlineData(0xFF)]
-    public void SenderTagFlagOtherThanZeroOrOneIsMalformedResponse(byte flag)
+    public void Sender_tag_flag_other_than_zero_or_one_is_malformed_response(byte flag)
     {
         var frame = ResponseCodec.Encode(new ReceivedResponse(Foomp));
         frame[1] = flag;
@@ -198,7 +198,7 @@ public class ResponseCodecTests
     }
 
     [Fact]
-    public void ReceivedShorterThanItsHeaderIsTooShortResponse()
+    public void Received_shorter_than_its_header_is_too_short_response()
     {
         var tooShort = new ProtocolError(ErrorKind.TooShortResponse, "not enough data provided to recover 'received'");
         var untagged = ResponseCodec.Encode(new ReceivedResponse(Array.Empty<byte>()));
@@ -222,7 +222,7 @@ public class ResponseCodecTests
     [InlineData(1)]
     [InlineData(96)]
     [InlineData(98)]
-    public void SelfAddressOfWrongLengthIsTooShortResponse(int length)
+    public void Self_address_of_wrong_length_is_too_short_response(int length)
     {
         // nym reports TooShortResponse for any length but 97, longer ones included.
         var frame = TestData.Concat([0x02], TestData.MockRecipient, [0x00])[..length];
@@ -233,7 +233,7 @@ public class ResponseCodecTests
     [Theory]
     [InlineData(0)]
     [InlineData(64)]
-    public void SelfAddressOffTheCurveIsMalformedResponse(int keyAt)
+    public void Self_address_off_the_curve_is_malformed_response(int keyAt)
     {
         var frame = ResponseCodec.Encode(new SelfAddressResponse(TestData.Mock));
         TestData.OffCurveKey.CopyTo(frame, 1 + keyAt);
@@ -244,7 +244,7 @@ public class ResponseCodecTests
     }
 
     [Fact]
-    public void LaneQueueLengthUnderSeventeenBytesIsTooShortResponse()
+    public void Lane_queue_length_under_seventeen_bytes_is_too_short_response()
     {
         // nym's decoder panics on these (it slices without checking the length).
         var frame = ResponseCodec.Encode(new LaneQueueLengthResponse(13, 42));
@@ -255,7 +255,7 @@ public class ResponseCodecTests
     }
 
     [Fact]
-    public void LaneQueueLengthWithTrailingBytesIsMalformedResponse()
+    public void Lane_queue_length_with_trailing_bytes_is_malformed_response()
     {
         // nym would read the first 17 bytes and ignore the rest; nym-client never writes more, so we refuse.
         var frame = TestData.Concat(ResponseCodec.Encode(new LaneQueueLengthResponse(13, 42)), [0x00]);

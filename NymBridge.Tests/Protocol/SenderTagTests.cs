@@ -5,14 +5,14 @@ namespace NymBridge.Tests.Protocol;
 public class SenderTagTests
 {
     [Fact]
-    public void NymsTestTagRoundTripsThroughBase58()
+    public void Nyms_test_tag_round_trips_through_Base58()
     {
         Assert.Equal(TestData.Tag8Text, TestData.Tag8.ToString());
         Assert.Equal(TestData.Tag8, SenderTag.Parse(TestData.Tag8Text));
     }
 
     [Fact]
-    public void BytesKeepTheirOrder()
+    public void Bytes_keep_their_order()
     {
         var bytes = Enumerable.Range(0, 16).Select(i => (byte)i).ToArray();
         var tag = SenderTag.FromBytes(bytes);
@@ -26,7 +26,7 @@ public class SenderTagTests
     }
 
     [Fact]
-    public void ZeroTagIsSixteenOnes()
+    public void Zero_tag_is_sixteen_ones()
     {
         var zero = SenderTag.FromBytes(new byte[16]);
 
@@ -36,7 +36,7 @@ public class SenderTagTests
     }
 
     [Fact]
-    public void RandomTagsRoundTrip()
+    public void Random_tags_round_trip()
     {
         var rng = new Random(16);
         for (var i = 0; i < 2000; i++)
@@ -60,7 +60,7 @@ public class SenderTagTests
     [InlineData(15)]
     [InlineData(17)]
     [InlineData(32)]
-    public void OnlySixteenBytesMakeATag(int length)
+    public void Only_sixteen_bytes_make_a_tag(int length)
     {
         var bytes = TestData.Filled(length, 0x22);
 
@@ -83,7 +83,7 @@ public class SenderTagTests
     [InlineData("zXExeyvPEHUk9rjXTu78l", "contains 'l'")]
     [InlineData("zXExeyvPEHUk9rjX+u78T", "contains '+'")]
     [InlineData(" zXExeyvPEHUk9rjXTu78T", "contains ' '")]
-    public void MalformedTextIsRejected(string text, string reason)
+    public void Malformed_text_is_rejected(string text, string reason)
     {
         Assert.False(SenderTag.TryParse(text, out _, out var error));
         Assert.Contains(reason, error, StringComparison.Ordinal);
@@ -91,14 +91,14 @@ public class SenderTagTests
     }
 
     [Fact]
-    public void NullIsRejected()
+    public void Null_is_rejected()
     {
         Assert.False(SenderTag.TryParse(null, out _, out var error));
         Assert.Contains("empty", error, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void EqualityFollowsTheBytes()
+    public void Equality_follows_the_bytes()
     {
         var a = SenderTag.FromBytes(TestData.Filled(16, 8));
         var b = SenderTag.Parse(TestData.Tag8Text);

@@ -54,7 +54,7 @@ public class TextCodecTests
 
     [Theory]
     [MemberData(nameof(RequestNames))]
-    public void RequestTextIsSerdesAndRoundTrips(string name)
+    public void Request_text_is_serdes_and_round_trips(string name)
     {
         var (make, text) = Requests[name];
         var request = make();
@@ -66,7 +66,7 @@ public class TextCodecTests
 
     [Theory]
     [MemberData(nameof(ResponseNames))]
-    public void ResponseTextIsSerdesAndRoundTrips(string name)
+    public void Response_text_is_serdes_and_round_trips(string name)
     {
         var (make, text) = Responses[name];
         var response = make();
@@ -77,14 +77,14 @@ public class TextCodecTests
     }
 
     [Fact]
-    public void ConnectionRequestsHaveNoTextForm()
+    public void Connection_requests_have_no_text_form()
     {
         Assert.Throws<NotSupportedException>(() => TextCodec.EncodeRequest(new ClosedConnectionRequest(42)));
         Assert.Throws<NotSupportedException>(() => TextCodec.EncodeRequest(new GetLaneQueueLengthRequest(42)));
     }
 
     [Fact]
-    public void RequestPayloadThatIsNotUtf8CannotBeText()
+    public void Request_payload_that_is_not_Utf8_cannot_be_text()
     {
         var request = new SendRequest(TestData.Spec, new byte[] { 0x66, 0xFF });
         Assert.Throws<ArgumentException>(() => TextCodec.EncodeRequest(request));
@@ -96,7 +96,7 @@ public class TextCodecTests
     [InlineData("ff8041", "\uFFFD\uFFFDA")]
     [InlineData("eda08041", "\uFFFD\uFFFD\uFFFDA")] // an encoded surrogate is three invalid bytes
     [InlineData("66c3", "f\uFFFD")]
-    public void ReceivedPayloadThatIsNotUtf8IsReplacedLossily(string payloadHex, string expected)
+    public void Received_payload_that_is_not_Utf8_is_replaced_lossily(string payloadHex, string expected)
     {
         var text = TextCodec.EncodeResponse(new ReceivedResponse(TestData.Hex(payloadHex)));
 
@@ -106,7 +106,7 @@ public class TextCodecTests
     }
 
     [Fact]
-    public void StringsAreEscapedAsSerdeEscapesThem()
+    public void Strings_are_escaped_as_serde_escapes_them()
     {
         // serde_json escapes only '"', '\' and the C0 controls (short forms where JSON has them,
         // else \u00xx in lower case); '/', DEL, HTML-sensitive and non-ASCII characters stay as they are.
@@ -119,7 +119,7 @@ public class TextCodecTests
     }
 
     [Fact]
-    public void LoneSurrogatesBecomeReplacementCharacters()
+    public void Lone_surrogates_become_replacement_characters()
     {
         var text = TextCodec.EncodeResponse(new ErrorResponse(ErrorKind.Other, "a\uD800b\uDC00c\uD83C"));
         Assert.Equal("{\"type\":\"error\",\"message\":\"other:a\uFFFDb\uFFFDc\uFFFD\"}", text);
@@ -135,7 +135,7 @@ public class TextCodecTests
     [InlineData(ErrorKind.UnknownResponse, "unknown response type")]
     [InlineData(ErrorKind.MalformedResponse, "malformed response")]
     [InlineData(ErrorKind.Other, "other")]
-    public void ErrorTextCarriesTheKindDescriptionAndDecodesBackToTheKind(ErrorKind kind, string description)
+    public void Error_text_carries_the_kind_description_and_decodes_back_to_the_kind(ErrorKind kind, string description)
     {
         var text = TextCodec.EncodeResponse(new ErrorResponse(kind, "x: héllo"));
 
@@ -148,14 +148,14 @@ public class TextCodecTests
     [InlineData("no known prefix")]
     [InlineData("malformed request")] // the description without its ':'
     [InlineData("")]
-    public void ErrorTextWithoutAKnownPrefixIsOther(string message)
+    public void Error_text_without_a_known_prefix_is_other(string message)
     {
         Assert.True(TextCodec.TryDecodeResponse($$"""{"type":"error","message":"{{message}}"}""", out var decoded, out _));
         Assert.Equal(new ErrorResponse(ErrorKind.Other, message), decoded);
     }
 
     [Fact]
-    public void UnknownFieldsAreIgnoredAndOrderDoesNotMatter()
+    public void Unknown_fields_are_ignored_and_order_does_not_matter()
     {
         var text = $$"""{"extra":[1,{"x":null}],"connectionId":7,"recipient":"{{A}}","message":"foomp","type":"send","Type":"reply"}""";
 
@@ -174,7 +174,7 @@ public class TextCodecTests
     [InlineData("""{"type":"reply","senderTag":"zXExeyvPEHUk9rjXTu78T","message":"a","message":"b"}""", "duplicate field `message`")]
     [InlineData("""{"type":"reply","senderTag":"zXExeyvPEHUk9rjXTu78T","message":"a","connectionId":1,"connectionId":null}""", "duplicate field `connectionId`")]
     [InlineData("""{"type":"reply","senderTag":"zXExeyvPEHUk9rjXTu78T","senderT\u0061g":"zXExeyvPEHUk9rjXTu78T","message":""}""", "duplicate field `senderTag`")]
-    public void FieldOfTheVariantGivenTwiceIsMalformedRequest(string text, string message)
+    public void Field_of_the_variant_given_twice_is_malformed_request(string text, string message)
     {
         // serde's derived Deserialize refuses a known field (or the tag) seen twice; it does not pick one.
         Assert.False(TextCodec.TryDecodeRequest(text, out _, out var error));
@@ -182,14 +182,14 @@ public class TextCodecTests
     }
 
     [Fact]
-    public void FieldOfTheVariantGivenTwiceIsMalformedResponse()
+    public void Field_of_the_variant_given_twice_is_malformed_response()
     {
         Assert.False(TextCodec.TryDecodeResponse("""{"type":"laneQueueLength","lane":1,"lane":2,"queue_length":0}""", out _, out var error));
         Assert.Equal(new ProtocolError(ErrorKind.MalformedResponse, "duplicate field `lane`"), error);
     }
 
     [Fact]
-    public void FieldsSerdeIgnoresMayRepeat()
+    public void Fields_serde_ignores_may_repeat()
     {
         // Unknown to the variant, so serde skips them however often they come.
         Assert.True(TextCodec.TryDecodeRequest("""{"type":"selfAddress","message":"a","message":"b","x":{"y":1,"y":2}}""", out var request, out _));
@@ -200,7 +200,7 @@ public class TextCodecTests
     }
 
     [Fact]
-    public void MissingOptionalFieldsAreNull()
+    public void Missing_optional_fields_are_null()
     {
         Assert.True(TextCodec.TryDecodeRequest($$"""{"type":"send","message":"foomp","recipient":"{{A}}"}""", out var send, out _));
         Assert.Null(Assert.IsType<SendRequest>(send).ConnectionId);
@@ -210,7 +210,7 @@ public class TextCodecTests
     }
 
     [Fact]
-    public void TextConnectionIdZeroStaysZero()
+    public void Text_connection_id_zero_stays_zero()
     {
         // serde gives Some(0) here, and nym-client answers it with a LaneQueueLength for lane 0;
         // only the binary form cannot tell 0 from none.
@@ -258,7 +258,7 @@ public class TextCodecTests
 
     [Theory]
     [MemberData(nameof(MalformedRequests))]
-    public void MalformedRequestTextIsMalformedRequest(string text)
+    public void Malformed_request_text_is_malformed_request(string text)
     {
         Assert.False(TextCodec.TryDecodeRequest(text, out var request, out var error));
         Assert.Null(request);
@@ -290,7 +290,7 @@ public class TextCodecTests
 
     [Theory]
     [MemberData(nameof(MalformedResponses))]
-    public void MalformedResponseTextIsMalformedResponse(string text)
+    public void Malformed_response_text_is_malformed_response(string text)
     {
         Assert.False(TextCodec.TryDecodeResponse(text, out var response, out var error));
         Assert.Null(response);
@@ -299,7 +299,7 @@ public class TextCodecTests
     }
 
     [Fact]
-    public void MissingFieldIsNamedAsSerdeNamesIt()
+    public void Missing_field_is_named_as_serde_names_it()
     {
         Assert.False(TextCodec.TryDecodeResponse("""{"type":"laneQueueLength","lane":1,"queueLength":0}""", out _, out var error));
         Assert.Equal("missing field `queue_length`", error.Message);

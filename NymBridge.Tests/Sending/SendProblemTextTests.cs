@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using NymBridge.Tests.Api;
+using NymBridge.Tests.Common;
 
 namespace NymBridge.Tests.Sending;
 
@@ -131,7 +131,7 @@ public class SendProblemTextTests
                 content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
             }
 
-            var response = await host.Client.PostAsync(path, content).WaitAsync(BridgeHost.Timeout);
+            var response = await host.Client.PostAsync(path, content).WaitAsync(TestTimeout.Default);
             actual.Add(await DescribeAsync(response));
         }
 

@@ -2,15 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 
 /// <summary>One of the service providers in <c>examples/</c>, run as a user runs it, on a port it picks itself.</summary>
 internal sealed partial class ExampleProviderProcess : IDisposable
 {
-    private static readonly TimeSpan ListenTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan NpmTimeout = TimeSpan.FromMinutes(3);
     private static readonly SemaphoreSlim NpmOnce = new(1, 1);
     private static string? _nodeDirectory;
 
@@ -58,12 +55,12 @@ internal sealed partial class ExampleProviderProcess : IDisposable
         provider._process.BeginErrorReadLine();
         try
         {
-            provider.Url = await provider._listening.Task.WaitAsync(ListenTimeout);
+            provider.Url = await provider._listening.Task.WaitAsync(TestTimeout.ProcessStart);
         }
         catch (TimeoutException)
         {
             provider.Dispose();
-            throw new TimeoutException($"{example} did not say where it listens within {ListenTimeout}:\n{provider.Output}");
+            throw new TimeoutException($"{example} did not say where it listens within {TestTimeout.ProcessStart}:\n{provider.Output}");
         }
 
         return provider;
@@ -98,7 +95,7 @@ internal sealed partial class ExampleProviderProcess : IDisposable
         }
     }
 
-    private static string ExamplesDirectory() => Path.Combine(OpenApiDocumentTests.RepositoryRoot(), "examples");
+    private static string ExamplesDirectory() => Path.Combine(Repository.Root(), "examples");
 
     /// <summary>
     /// The node example installed as its README says (<c>npm ci</c> from the committed lock file), in a copy so
@@ -133,12 +130,12 @@ internal sealed partial class ExampleProviderProcess : IDisposable
             var stderr = process.StandardError.ReadToEndAsync();
             try
             {
-                await process.WaitForExitAsync().WaitAsync(NpmTimeout);
+                await process.WaitForExitAsync().WaitAsync(TestTimeout.Tool);
             }
             catch (TimeoutException)
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"npm ci did not finish within {NpmTimeout}");
+                throw new TimeoutException($"npm ci did not finish within {TestTimeout.Tool}");
             }
 
             Assert.True(process.ExitCode == 0, $"npm ci failed with {process.ExitCode}:\n{await stdout}\n{await stderr}");

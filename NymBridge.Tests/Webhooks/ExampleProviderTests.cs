@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 
@@ -14,8 +13,6 @@ namespace NymBridge.Tests.Webhooks;
 /// </summary>
 public class ExampleProviderTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan EchoTimeout = TimeSpan.FromSeconds(30);
 
     public static TheoryData<string> Examples => ["python-echo", "node-echo"];
 
@@ -68,7 +65,7 @@ public class ExampleProviderTests
             $"--Webhooks:Endpoints:default:Url={provider.Url}",
             $"--Webhooks:Endpoints:default:Secret={secret}",
             $"--Inbox:Path={Path.Combine(temp.Path, "inbox.db")}");
-        await bridge.WaitUntilReadyAsync(StartTimeout);
+        await bridge.WaitUntilReadyAsync(TestTimeout.ProcessStart);
         var self = (await bridge.Client.GetFromJsonAsync<JsonElement>("/self-address")).GetProperty("address").GetString();
 
         var text = await bridge.Client.PostAsJsonAsync("/send-anonymous", new { recipient = self, message = "ping 42" });
@@ -91,23 +88,17 @@ public class ExampleProviderTests
     /// <summary>Waits until <c>GET /webhooks</c> shows the one endpoint in the wanted state (its counters settle just after the reply).</summary>
     private static async Task<JsonElement> WaitForEndpointAsync(BridgeProcess bridge, Func<JsonElement, bool> match)
     {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var endpoint = (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10))).EnumerateArray().Single();
-            if (match(endpoint) || deadline.IsCancellationRequested)
-            {
-                return endpoint.Clone();
-            }
-
-            await Task.Delay(50, CancellationToken.None);
-        }
+        var endpoint = await Eventually.ProbeUntilAsync(
+            async () => (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks")).EnumerateArray().Single().Clone(),
+            match,
+            "GET /webhooks shows the endpoint in the wanted state");
+        return endpoint;
     }
 
     /// <summary>Waits for an event in the bridge's inbox (a replay read: it takes nothing).</summary>
     private static async Task<JsonElement> WaitForEventAsync(BridgeProcess bridge, Func<JsonElement, bool> match, string context)
     {
-        using var deadline = new CancellationTokenSource(EchoTimeout);
+        using var deadline = new CancellationTokenSource(TestTimeout.Default);
         var seen = new List<string>();
         try
         {
@@ -129,7 +120,7 @@ public class ExampleProviderTests
         catch (OperationCanceledException)
         {
             using var webhooks = await bridge.Client.GetAsync("/webhooks", CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5));
-            Assert.Fail($"no matching event within {EchoTimeout}; inbox: {string.Join("\n", seen)}\n/webhooks: {(int)webhooks.StatusCode} {await webhooks.Content.ReadAsStringAsync()}\n{context}\nbridge:\n{bridge.Output}");
+            Assert.Fail($"no matching event within {TestTimeout.Default}; inbox: {string.Join("\n", seen)}\n/webhooks: {(int)webhooks.StatusCode} {await webhooks.Content.ReadAsStringAsync()}\n{context}\nbridge:\n{bridge.Output}");
             throw;
         }
     }

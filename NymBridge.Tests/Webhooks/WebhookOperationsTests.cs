@@ -146,8 +146,8 @@ public class WebhookOperationsTests
 
         await bridge.Emulator.InjectReceivedAsync("ping"u8.ToArray(), Tag(5));
         await bridge.WaitForWebhookAsync(s => s.GetProperty("repliesSent").GetInt64() == 1);
-        await deliveries.WaitForMeasurementsAsync(2).WaitAsync(Wait);
-        await replies.WaitForMeasurementsAsync(1).WaitAsync(Wait);
+        await deliveries.WaitForMeasurementsAsync(2).DefaultTimeout();
+        await replies.WaitForMeasurementsAsync(1).DefaultTimeout();
         pending.RecordObservableInstruments();
 
         Assert.Equal(["retried", "succeeded"], deliveries.GetMeasurementSnapshot().Select(m => m.Tags["outcome"]).Cast<string>().Order());

@@ -1,14 +1,12 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using NymBridge.Emulator;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 
 /// <summary>The real program with <c>--webhook</c>, killed with SIGKILL mid-delivery and started again on the same file.</summary>
 public partial class WebhookProcessTests
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     [GeneratedRegex("Webhook 'default' signing secret: (whsec_[A-Za-z0-9+/=]+)")]
     private static partial Regex PrintedSecret();
@@ -30,23 +28,23 @@ public partial class WebhookProcessTests
         string secret;
         using (var first = BridgeProcess.Start(temp.Path, arguments))
         {
-            await first.WaitUntilReadyAsync(StartTimeout);
-            await first.WaitForOutputAsync("signing secret", StartTimeout);
+            await first.WaitUntilReadyAsync(TestTimeout.ProcessStart);
+            await first.WaitForOutputAsync("signing secret", TestTimeout.ProcessStart);
             secret = PrintedSecret().Match(first.Output).Groups[1].Value;
             for (var i = 1; i <= events; i++)
             {
                 await emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes($"event {i}"));
             }
 
-            await receiver.WaitForCountAsync(12, StartTimeout);
+            await receiver.WaitForCountAsync(12, TestTimeout.ProcessStart);
             first.Kill();
         }
 
         var beforeRestart = receiver.Received.Count;
         using var second = BridgeProcess.Start(temp.Path, arguments);
-        await second.WaitUntilReadyAsync(StartTimeout);
-        await second.WaitForOutputAsync("signing secret", StartTimeout);
-        var received = await receiver.WaitForAsync(r => r.Select(x => x.Id).Distinct().Count() == events, StartTimeout);
+        await second.WaitUntilReadyAsync(TestTimeout.ProcessStart);
+        await second.WaitForOutputAsync("signing secret", TestTimeout.ProcessStart);
+        var received = await receiver.WaitForAsync(r => r.Select(x => x.Id).Distinct().Count() == events, TestTimeout.ProcessStart);
 
         var file = Path.Combine(temp.Path, "webhook-default.secret");
         Assert.True(beforeRestart < events, "the kill came too late to be mid-delivery");

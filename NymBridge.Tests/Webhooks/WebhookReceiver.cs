@@ -24,6 +24,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedWebhook> _received = new();
     private int _inFlight, _maxInFlight;
+    private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private WebhookReceiver(WebApplication app, Func<ReceivedWebhook, HttpContext, Task> handler)
     {
@@ -41,6 +42,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 var received = new ReceivedWebhook(h["webhook-id"].ToString(), h["webhook-timestamp"].ToString(), h["webhook-signature"].ToString(),
                     h.UserAgent.ToString(), h.ContentType.ToString(), buffer.ToArray(), DateTimeOffset.UtcNow);
                 _received.Enqueue(received);
+                Interlocked.Exchange(ref _arrived, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 await Handler(received, http);
             }
             finally
@@ -67,35 +69,26 @@ public sealed class WebhookReceiver : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         var receiver = new WebhookReceiver(app, handler);
-        await app.StartAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await app.StartAsync().DefaultTimeout();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         receiver.Url = new Uri(new Uri(address), "/hook");
         return receiver;
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds for what was received (polls the list, not the bridge).</summary>
+    /// <summary>Waits until <paramref name="condition"/> holds for what was received, looking again at each arrival.</summary>
     public async Task<IReadOnlyList<ReceivedWebhook>> WaitForAsync(Func<IReadOnlyList<ReceivedWebhook>, bool> condition, TimeSpan? timeout = null)
     {
-        var limit = timeout ?? TimeSpan.FromSeconds(10);
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var received = Received;
-            if (condition(received))
-            {
-                return received;
-            }
-
-            Assert.True(clock.Elapsed < limit, $"the receiver got {received.Count} requests within {limit}, not what the test waits for");
-            await Task.Delay(10);
-        }
+        IReadOnlyList<ReceivedWebhook> received = [];
+        await Eventually.WaitUntilAsync(() => condition(received = Received), () => Volatile.Read(ref _arrived).Task,
+            "the receiver got the requests the test waits for", timeout);
+        return received;
     }
 
     public Task<IReadOnlyList<ReceivedWebhook>> WaitForCountAsync(int count, TimeSpan? timeout = null) => WaitForAsync(r => r.Count >= count, timeout);
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await _app.StopAsync().DefaultTimeout();
         await _app.DisposeAsync();
     }
 

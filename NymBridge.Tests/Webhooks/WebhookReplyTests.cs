@@ -107,7 +107,7 @@ public class WebhookReplyTests
 
         await bridge.Emulator.InjectReceivedAsync("ping"u8.ToArray(), Tag(9));
         await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 1);
-        await slowDone.Task.WaitAsync(Wait);
+        await slowDone.Task.DefaultTimeout();
         var redeliver = await bridge.Client.PostAsJsonAsync($"/webhooks/{Name}/redeliver", new Dictionary<string, object> { ["seqs"] = new List<long> { 1 } });
         var attempts = await bridge.WaitForAttemptsAsync(3);
         var replies = bridge.Replies();
@@ -200,7 +200,7 @@ public class WebhookReplyTests
         await receiver.WaitForCountAsync(1);
         bridge.Emulator.RefuseConnections(true);
         await bridge.Emulator.DropConnectionAsync();
-        await bridge.Emulator.WaitForDisconnectAsync(Wait);
+        await bridge.Emulator.WaitForDisconnectAsync(TestTimeout.Default);
         release.SetResult();
         await Task.Delay(300); // the reply meets the outage
         var during = bridge.Replies().Count;

@@ -1,6 +1,5 @@
 using System.Text;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 using static NymBridge.Tests.Webhooks.WebhookTestKit;
 
 namespace NymBridge.Tests.Webhooks;
@@ -17,7 +16,7 @@ public class WebhookStartTests
         {
             await before.Emulator.InjectReceivedAsync("old 1"u8.ToArray());
             await before.Emulator.InjectErrorAsync(ErrorKind.Other, "old error");
-            await before.Inbox.WaitForEventsAsync(1, 10, Wait, CancellationToken.None);
+            await before.Inbox.WaitForEventsAsync(1, 10, TestTimeout.Default, CancellationToken.None);
         }
 
         await using var oldest = await WebhookReceiver.StartAsync();
@@ -58,13 +57,5 @@ public class WebhookStartTests
     private static string Message(ReceivedWebhook r) =>
         System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("data").GetProperty("message").GetString()!;
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < Wait, "the condition did not hold in time");
-            await Task.Delay(10);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) => Eventually.WaitUntilAsync(condition, "the condition holds");
 }

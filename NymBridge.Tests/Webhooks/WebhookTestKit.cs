@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NymBridge.Api.Webhooks;
 using NymBridge.Protocol;
-using NymBridge.Tests.Api;
 
 namespace NymBridge.Tests.Webhooks;
 
@@ -14,8 +13,6 @@ internal static class WebhookTestKit
 
     // 32 random bytes, fixed so a failing test can be reproduced by hand.
     public const string Secret = "whsec_q0d6x7JXnNZ4o6r1N0sPp1cC3n0tYt6gC0wJ0mVY1xg=";
-
-    public static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
 
     /// <summary>The bridge (in-process, emulator, memory inbox unless overridden) with one endpoint "shop" posting to the receiver.</summary>
     public static Task<BridgeHost> StartBridgeAsync(Uri url, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
@@ -39,46 +36,20 @@ internal static class WebhookTestKit
     public static SenderTag Tag(byte b) => SenderTag.FromBytes(Enumerable.Repeat(b, 16).ToArray());
 
     public static async Task<JsonElement> WebhooksAsync(this BridgeHost bridge) =>
-        (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks").WaitAsync(Wait)).EnumerateArray().Single();
+        (await bridge.Client.GetFromJsonAsync<JsonElement>("/webhooks").DefaultTimeout()).EnumerateArray().Single();
 
     public static async Task<JsonElement[]> AttemptsAsync(this BridgeHost bridge, string name = Name) =>
-        [.. (await bridge.Client.GetFromJsonAsync<JsonElement>($"/webhooks/{name}/attempts?max=1000").WaitAsync(Wait)).EnumerateArray()];
+        [.. (await bridge.Client.GetFromJsonAsync<JsonElement>($"/webhooks/{name}/attempts?max=1000").DefaultTimeout()).EnumerateArray()];
 
     /// <summary>Waits until the attempt log holds at least <paramref name="count"/> attempts (the outcome is committed).</summary>
     public static Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, int count) =>
         bridge.WaitForAttemptsAsync(a => a.Length >= count);
 
-    public static async Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, Func<JsonElement[], bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var attempts = await bridge.AttemptsAsync();
-            if (condition(attempts))
-            {
-                return attempts;
-            }
+    public static Task<JsonElement[]> WaitForAttemptsAsync(this BridgeHost bridge, Func<JsonElement[], bool> condition) =>
+        Eventually.ProbeUntilAsync(() => bridge.AttemptsAsync(), condition, "the attempts logged are what the test waits for");
 
-            Assert.True(clock.Elapsed < Wait, $"{attempts.Length} attempts logged within {Wait}, not what the test waits for");
-            await Task.Delay(10);
-        }
-    }
-
-    public static async Task<JsonElement> WaitForWebhookAsync(this BridgeHost bridge, Func<JsonElement, bool> condition)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var state = await bridge.WebhooksAsync();
-            if (condition(state))
-            {
-                return state;
-            }
-
-            Assert.True(clock.Elapsed < Wait, $"GET /webhooks did not reach the expected state within {Wait}: {state}");
-            await Task.Delay(10);
-        }
-    }
+    public static Task<JsonElement> WaitForWebhookAsync(this BridgeHost bridge, Func<JsonElement, bool> condition) =>
+        Eventually.ProbeUntilAsync(() => bridge.WebhooksAsync(), condition, "GET /webhooks reached the expected state");
 
     public static IReadOnlyList<ReplyRequest> Replies(this BridgeHost bridge) =>
         [.. bridge.SentFrames().Select(f => RequestCodec.Decode(f.Data)).OfType<ReplyRequest>()];
