@@ -16,15 +16,16 @@ internal sealed class InboxHarness : IAsyncDisposable
 
     public IInboxStore Store { get; }
 
-    public static async Task<InboxHarness> StartAsync(IInboxStore store)
+    /// <param name="time">The clock of waits and retries; a <c>FakeTimeProvider</c> makes them the test's to advance.</param>
+    public static async Task<InboxHarness> StartAsync(IInboxStore store, TimeProvider? time = null)
     {
-        var service = new InboxService(store, TimeProvider.System, NullLogger<InboxService>.Instance);
+        var service = new InboxService(store, time ?? TimeProvider.System, NullLogger<InboxService>.Instance);
         await service.StartAsync(CancellationToken.None).DefaultTimeout();
         return new InboxHarness(service, store);
     }
 
-    public static Task<InboxHarness> StartMemoryAsync(long capacity = 100_000, long maxBytes = 1L << 30) =>
-        StartAsync(new MemoryInboxStore(new InboxOptions { Store = InboxStoreKind.Memory, Capacity = capacity, MaxBytes = maxBytes }));
+    public static Task<InboxHarness> StartMemoryAsync(long capacity = 100_000, long maxBytes = 1L << 30, TimeProvider? time = null) =>
+        StartAsync(new MemoryInboxStore(new InboxOptions { Store = InboxStoreKind.Memory, Capacity = capacity, MaxBytes = maxBytes }), time);
 
     /// <summary>Accepts <paramref name="count"/> received messages whose payloads carry their index, starting at <paramref name="firstIndex"/>.</summary>
     public async Task AcceptAsync(int count, int firstIndex = 1, int size = 8)
