@@ -24,16 +24,18 @@ internal sealed class InboxHarness : IAsyncDisposable
 
     public InboxStatus Status => InboxStatus.From(Writer, Feed);
 
-    public static async Task<InboxHarness> StartAsync(IInboxStore store)
+    /// <param name="time">The clock of waits and retries; a <c>FakeTimeProvider</c> makes them the test's to advance.</param>
+    public static async Task<InboxHarness> StartAsync(IInboxStore store, TimeProvider? time = null)
     {
-        var feed = new InboxFeed(store, TimeProvider.System, NullLogger<InboxFeed>.Instance);
-        var writer = new InboxWriter(store, feed, TimeProvider.System, NullLogger<InboxWriter>.Instance);
+        time ??= TimeProvider.System;
+        var feed = new InboxFeed(store, time, NullLogger<InboxFeed>.Instance);
+        var writer = new InboxWriter(store, feed, time, NullLogger<InboxWriter>.Instance);
         await writer.StartingAsync(CancellationToken.None).DefaultTimeout();
         return new InboxHarness(writer, feed, store);
     }
 
-    public static Task<InboxHarness> StartMemoryAsync(long capacity = 100_000, long maxBytes = 1L << 30) =>
-        StartAsync(new MemoryInboxStore(new InboxOptions { Store = InboxStoreKind.Memory, Capacity = capacity, MaxBytes = maxBytes }));
+    public static Task<InboxHarness> StartMemoryAsync(long capacity = 100_000, long maxBytes = 1L << 30, TimeProvider? time = null) =>
+        StartAsync(new MemoryInboxStore(new InboxOptions { Store = InboxStoreKind.Memory, Capacity = capacity, MaxBytes = maxBytes }), time);
 
     /// <summary>Accepts <paramref name="count"/> received messages whose payloads carry their index, starting at <paramref name="firstIndex"/>.</summary>
     public async Task AcceptAsync(int count, int firstIndex = 1, int size = 8)

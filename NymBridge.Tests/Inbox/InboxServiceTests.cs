@@ -1,5 +1,6 @@
 using NymBridge.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using NymBridge.Api.Inbox;
 using NymBridge.Protocol;
 
@@ -69,9 +70,13 @@ public sealed class InboxServiceTests
     [Fact]
     public async Task A_read_with_nothing_to_return_ends_empty_when_its_wait_is_over()
     {
-        await using var inbox = await InboxHarness.StartMemoryAsync();
+        var time = new FakeTimeProvider();
+        await using var inbox = await InboxHarness.StartMemoryAsync(time: time);
 
-        var read = await inbox.Feed.ReadAsync(null, null, 10, TimeSpan.FromMilliseconds(100), CancellationToken.None).DefaultTimeout();
+        var reading = inbox.Feed.ReadAsync(null, null, 10, TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.False(reading.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(30));
+        var read = await reading.DefaultTimeout();
 
         Assert.Empty(read.Events);
         Assert.Equal((0L, inbox.Feed.Epoch, false, false), (read.Cursor, read.Epoch, read.Reset, read.Truncated));
