@@ -1,3 +1,4 @@
+using NymBridge.Api.Cluster;
 using NymBridge.Api.Connections;
 using NymBridge.Api.Hosting;
 using NymBridge.Api.Http;
@@ -34,6 +35,7 @@ builder.Services
     .AddBridgeHttp()
     .AddBridgeSecurity(builder.Configuration)
     .AddInbox(builder.Configuration)
+    .AddCluster(builder.Configuration)
     .AddMessages()
     .AddNymConnection()
     .AddSending()

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace NymBridge.Api.Cluster;
 
@@ -22,8 +21,8 @@ public static class ClusterServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IConnectionMultiplexer>(static sp =>
-            ConnectionMultiplexer.Connect(RedisConnection.Parse(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Redis!)));
+        services.AddClusterRedis(configuration);
+        services.AddClusterInbox(configuration);
         services.AddSingleton<LeaderLease>();
         services.AddSingleton<ILeaderLocator>(static sp => sp.GetRequiredService<LeaderLease>());
         services.AddHostedService(static sp => sp.GetRequiredService<LeaderLease>());
