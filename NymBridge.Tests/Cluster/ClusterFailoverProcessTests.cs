@@ -70,7 +70,7 @@ public sealed class ClusterFailoverProcessTests
             await Task.Delay(100); // paces the probe; the loop ends on the emulator's state, not on this
         }
 
-        await cluster.Emulator.WaitForClientAsync(NewLeaderWithin - downAt.Elapsed).DefaultTimeout(NewLeaderWithin);
+        await cluster.Emulator.WaitForClientAsync(TimeSpan.FromTicks(Math.Max(1, (NewLeaderWithin - downAt.Elapsed).Ticks))).DefaultTimeout(NewLeaderWithin);
         Assert.True(downAt.Elapsed < NewLeaderWithin, $"a new leader connected after {downAt.Elapsed.TotalSeconds:0.0} s");
         Assert.Contains(gapSends, s => s.Status == HttpStatusCode.ServiceUnavailable);
         var newLeader = await cluster.WaitForRolesAsync();
@@ -184,7 +184,7 @@ public sealed class ClusterFailoverProcessTests
             {
                 try
                 {
-                    return await cluster[follower].Client.GetFromJsonAsync<JsonElement>($"/messages?after=1&epoch={oldEpoch}&wait=0");
+                    return await cluster[follower].Client.GetFromJsonAsync<JsonElement>($"/messages?after=1&epoch={Uri.EscapeDataString(oldEpoch!)}&wait=0");
                 }
                 catch (HttpRequestException)
                 {
