@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Nym;
 
 namespace NymBridge.Api.Cluster;
 
@@ -26,6 +28,11 @@ public static class ClusterServiceCollectionExtensions
         services.AddSingleton<LeaderLease>();
         services.AddSingleton<ILeaderLocator>(static sp => sp.GetRequiredService<LeaderLease>());
         services.AddHostedService(static sp => sp.GetRequiredService<LeaderLease>());
+        // Only the leader holds nym-client's socket (replaces AddNymConnection's always-open gate in either order);
+        // /health/ready answers for the cluster's leader, not this instance's own socket.
+        services.Replace(ServiceDescriptor.Singleton<INymConnectionGate, LeaderGate>());
+        services.AddHealthChecks();
+        services.PostConfigure<HealthCheckServiceOptions>(ClusterReadyHealthCheck.ReplaceNymCheck);
         services.AddSingleton<InternalKeyCheck>();
         services.AddSingleton<RedisIdempotencyStore>();
         services.AddSingleton<LeaderForwarder>();
