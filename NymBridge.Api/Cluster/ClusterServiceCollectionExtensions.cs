@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Nym;
+using NymBridge.Api.Sending;
 using StackExchange.Redis;
 
 namespace NymBridge.Api.Cluster;
@@ -29,6 +31,13 @@ public static class ClusterServiceCollectionExtensions
         services.AddHostedService(static sp => sp.GetRequiredService<LeaderLease>());
         services.AddSingleton<InternalKeyCheck>();
         services.AddSingleton<RedisIdempotencyStore>();
+        services.AddSingleton<IIdempotencyStore>(static sp => sp.GetRequiredService<RedisIdempotencyStore>());
+        // Sends through any instance: the local NymConnection stays registered as itself (and as the hosted service);
+        // INymConnection is this wrapper, which forwards to the leader when this instance is not it. Add, not TryAdd: it wins in any order.
+        services.AddSingleton<NymStatePublisher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<NymStatePublisher>());
+        services.AddSingleton<ClusterNymConnection>();
+        services.AddSingleton<INymConnection>(static sp => sp.GetRequiredService<ClusterNymConnection>());
         services.AddSingleton<LeaderForwarder>();
         services.AddHttpClient(LeaderForwarder.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             // A redirect from the leader is an error, not somewhere else to send a message.

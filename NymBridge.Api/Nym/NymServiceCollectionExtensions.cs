@@ -19,7 +19,7 @@ public static class NymServiceCollectionExtensions
         services.TryAddSingleton<INymEndpoint>(sp => sp.GetRequiredService<NymEndpoint>());
         services.AddHostedService(sp => sp.GetRequiredService<NymEndpoint>());
         services.AddSingleton<NymConnection>();
-        services.AddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
+        services.TryAddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
         services.AddHostedService(sp => sp.GetRequiredService<NymConnection>());
         services.AddSingleton<IShutdownParticipant>(sp => sp.GetRequiredService<NymConnection>());
         return services;
