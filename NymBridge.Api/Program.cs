@@ -54,6 +54,7 @@ app.UseStaticFiles();
 app.UseBridgeSwagger();
 app.UseBridgeSecurity();
 app.MapSending();
+app.MapClusterFrames();
 app.MapConnections();
 app.MapMessages();
 app.MapRealtime();

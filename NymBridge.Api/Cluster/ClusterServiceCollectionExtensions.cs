@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Nym;
+using NymBridge.Api.Sending;
 
 namespace NymBridge.Api.Cluster;
 
@@ -35,6 +36,13 @@ public static class ClusterServiceCollectionExtensions
         services.PostConfigure<HealthCheckServiceOptions>(ClusterReadyHealthCheck.ReplaceNymCheck);
         services.AddSingleton<InternalKeyCheck>();
         services.AddSingleton<RedisIdempotencyStore>();
+        services.AddSingleton<IIdempotencyStore>(static sp => sp.GetRequiredService<RedisIdempotencyStore>());
+        // Sends through any instance: the local NymConnection stays registered as itself (and as the hosted service);
+        // INymConnection is this wrapper, which forwards to the leader when this instance is not it. Add, not TryAdd: it wins in any order.
+        services.AddSingleton<NymStatePublisher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<NymStatePublisher>());
+        services.AddSingleton<ClusterNymConnection>();
+        services.AddSingleton<INymConnection>(static sp => sp.GetRequiredService<ClusterNymConnection>());
         services.AddSingleton<LeaderForwarder>();
         services.AddHttpClient(LeaderForwarder.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             // A redirect from the leader is an error, not somewhere else to send a message.
