@@ -36,7 +36,9 @@ public sealed class ClusterNode : IAsyncDisposable
 
     /// <param name="nymClientUrl">The leader's emulator; a follower gets a port nobody listens on, so only the leader can hold a socket.</param>
     /// <param name="leader">Where this node's forwards go: that node's test server (null: real sockets to whatever Redis names).</param>
-    public static ClusterNode Start(RedisServer redis, string cluster, string instanceId, bool eligible, Uri? nymClientUrl = null, ClusterNode? leader = null)
+    /// <param name="extra">More settings, or settings to override.</param>
+    public static ClusterNode Start(
+        RedisServer redis, string cluster, string instanceId, bool eligible, Uri? nymClientUrl = null, ClusterNode? leader = null, IDictionary<string, string?>? extra = null)
     {
         var data = new TempDirectory();
         var settings = new Dictionary<string, string?>
@@ -54,6 +56,11 @@ public sealed class ClusterNode : IAsyncDisposable
             ["Cluster:InternalKey"] = InternalKey,
             ["Cluster:LeaseTime"] = "00:00:04",
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
         {
             builder.UseEnvironment("Testing");

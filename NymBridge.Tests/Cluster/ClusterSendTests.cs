@@ -122,6 +122,22 @@ public sealed class ClusterSendTests(RedisServer redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task When_the_leaders_nym_client_goes_and_comes_back_the_follower_tells_its_callers()
+    {
+        var (_, follower) = await StartPairAsync();
+        _emulator.RefuseConnections(true);
+        await _emulator.DropConnectionAsync().DefaultTimeout();
+
+        await Eventually.WaitUntilAsync(() => !follower.Nym.GetStatus().Connected, () => follower.Nym.NextStatusChange, "the follower sees the leader disconnected");
+        Assert.Null(follower.Nym.SelfAddress);
+        using var gone = await follower.Client.GetAsync("/self-address").DefaultTimeout();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, gone.StatusCode);
+
+        _emulator.RefuseConnections(false);
+        Assert.Equal(_emulator.Address, await follower.Nym.WaitForSelfAddressAsync(CancellationToken.None).DefaultTimeout());
+    }
+
+    [Fact]
     public async Task Without_a_leader_a_send_is_a_503_with_retry_after_and_nothing_is_written()
     {
         var alone = Add(ClusterNode.Start(redis, _cluster, "alone", eligible: false));
@@ -177,10 +193,11 @@ public sealed class ClusterSendTests(RedisServer redis) : IAsyncLifetime
     [Fact]
     public async Task The_internal_endpoint_takes_only_the_internal_key_and_frames_nym_client_would_accept_and_only_on_the_leader()
     {
-        var (leader, follower) = await StartPairAsync();
+        // A rate limit of one request a second on the leader: the internal endpoint is not limited (each instance limits its own callers).
+        var (leader, follower) = await StartPairAsync(new Dictionary<string, string?> { ["Bridge:RateLimit:PermitsPerSecond"] = "1" });
         var frame = RequestCodec.Encode(new SendRequest(_emulator.Address, "direct"u8.ToArray()));
 
-        // No API key on these: the internal key is the only credential the endpoint asks for.
+        // No API key on these either: the internal key is the only credential the endpoint asks for.
         Assert.Equal(HttpStatusCode.Unauthorized, await PostFrameAsync(leader, frame, key: null));
         Assert.Equal(HttpStatusCode.Forbidden, await PostFrameAsync(leader, frame, key: ClusterNode.InternalKey + "x"));
         Assert.Equal(HttpStatusCode.BadRequest, await PostFrameAsync(leader, [9, 1, 2], ClusterNode.InternalKey));
@@ -193,9 +210,9 @@ public sealed class ClusterSendTests(RedisServer redis) : IAsyncLifetime
         Assert.Equal(frame, Assert.Single(await SentFramesAsync(1)));
     }
 
-    private async Task<(ClusterNode Leader, ClusterNode Follower)> StartPairAsync()
+    private async Task<(ClusterNode Leader, ClusterNode Follower)> StartPairAsync(IDictionary<string, string?>? leaderSettings = null)
     {
-        var leader = Add(ClusterNode.Start(redis, _cluster, "leader", eligible: true, _emulator.Url));
+        var leader = Add(ClusterNode.Start(redis, _cluster, "leader", eligible: true, _emulator.Url, extra: leaderSettings));
         await leader.Nym.WaitForSelfAddressAsync(CancellationToken.None).DefaultTimeout();
         var follower = Add(ClusterNode.Start(redis, _cluster, "follower", eligible: false, leader: leader));
         await follower.Nym.WaitForSelfAddressAsync(CancellationToken.None).DefaultTimeout();
