@@ -1,3 +1,4 @@
+using NymBridge.Api.Cluster;
 using NymBridge.Api.Connections;
 using NymBridge.Api.Hosting;
 using NymBridge.Api.Http;
@@ -34,6 +35,7 @@ builder.Services
     .AddBridgeHttp()
     .AddBridgeSecurity(builder.Configuration)
     .AddInbox(builder.Configuration)
+    .AddCluster(builder.Configuration)
     .AddMessages()
     .AddNymConnection()
     .AddSending()
@@ -52,6 +54,7 @@ app.UseStaticFiles();
 app.UseBridgeSwagger();
 app.UseBridgeSecurity();
 app.MapSending();
+app.MapClusterFrames();
 app.MapConnections();
 app.MapMessages();
 app.MapRealtime();

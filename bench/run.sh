@@ -3,7 +3,7 @@
 # BENCHMARKS.md at the repository root. About 12 minutes on the 2-core machine.
 #
 #   bench/run.sh                      everything
-#   bench/run.sh --sections outbound  some sections (outbound,inbound,fanout,longpoll,webhooks,codec)
+#   bench/run.sh --sections outbound  some sections (outbound,inbound,fanout,longpoll,webhooks,codec,cluster)
 #   bench/run.sh --quick              shortened smoke run (figures not comparable with the targets)
 #   bench/run.sh --out /tmp/B.md      write the report elsewhere
 #
@@ -23,6 +23,14 @@ if ! command -v wrk >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends wrk >/dev/null
+fi
+
+# The cluster section starts a redis-server of its own (unix socket in bench/out, never the system daemon).
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "Installing redis-server (Debian package)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends redis-server >/dev/null
 fi
 
 # 10,000 long-polls and 5,000 SignalR connections need a descriptor each on both sides.

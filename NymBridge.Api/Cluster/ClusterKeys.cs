@@ -14,6 +14,12 @@ public sealed class ClusterKeys(string name)
     /// <summary>A counter: incremented on every new acquisition of <see cref="Leader"/>.</summary>
     public string Term => $"{{{Name}}}:term";
 
+    /// <summary>A hash <c>connected|address|instanceId|since</c>: the leader's nym-client connection as followers see it; TTL the lease.</summary>
+    public string Nym => $"{{{Name}}}:nym";
+
+    /// <summary>The channel the leader publishes on when <see cref="Nym"/> changed, so followers read it at once.</summary>
+    public string NymChannel => $"{{{Name}}}:nym:changed";
+
     /// <summary>One idempotency key's state, named by the SHA-256 of the key (hex), never by the key itself.</summary>
     public string Idempotency(string keyHash) => $"{{{Name}}}:idem:{keyHash}";
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
+using NymBridge.Api.Nym;
+using NymBridge.Api.Sending;
 
 namespace NymBridge.Api.Cluster;
 
@@ -22,13 +24,25 @@ public static class ClusterServiceCollectionExtensions
         }
 
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<IConnectionMultiplexer>(static sp =>
-            ConnectionMultiplexer.Connect(RedisConnection.Parse(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Redis!)));
+        services.AddClusterRedis(configuration);
+        services.AddClusterInbox(configuration);
         services.AddSingleton<LeaderLease>();
         services.AddSingleton<ILeaderLocator>(static sp => sp.GetRequiredService<LeaderLease>());
         services.AddHostedService(static sp => sp.GetRequiredService<LeaderLease>());
+        // Only the leader holds nym-client's socket (replaces AddNymConnection's always-open gate in either order);
+        // /health/ready answers for the cluster's leader, not this instance's own socket.
+        services.Replace(ServiceDescriptor.Singleton<INymConnectionGate, LeaderGate>());
+        services.AddHealthChecks();
+        services.PostConfigure<HealthCheckServiceOptions>(ClusterReadyHealthCheck.ReplaceNymCheck);
         services.AddSingleton<InternalKeyCheck>();
         services.AddSingleton<RedisIdempotencyStore>();
+        services.AddSingleton<IIdempotencyStore>(static sp => sp.GetRequiredService<RedisIdempotencyStore>());
+        // Sends through any instance: the local NymConnection stays registered as itself (and as the hosted service);
+        // INymConnection is this wrapper, which forwards to the leader when this instance is not it. Add, not TryAdd: it wins in any order.
+        services.AddSingleton<NymStatePublisher>();
+        services.AddHostedService(static sp => sp.GetRequiredService<NymStatePublisher>());
+        services.AddSingleton<ClusterNymConnection>();
+        services.AddSingleton<INymConnection>(static sp => sp.GetRequiredService<ClusterNymConnection>());
         services.AddSingleton<LeaderForwarder>();
         services.AddHttpClient(LeaderForwarder.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
             // A redirect from the leader is an error, not somewhere else to send a message.

@@ -1,119 +1,156 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Connections;
+using NymBridge.Api.Nym;
+using NymBridge.Protocol;
 
 namespace NymBridge.Api.Cluster;
 
 /// <summary>
-/// A follower's send path: the request goes over HTTP to the leader's <c>Cluster:AdvertisedUrl</c>, which holds the
-/// nym-client socket, with <c>X-NymBridge-Internal-Key</c>; the leader's status, content type, Retry-After and body
-/// come back verbatim. No leader, or a leader that cannot be reached, is a 503 with Retry-After for the caller.
+/// A follower's send path: the frame, encoded here exactly as the leader would write it, goes to the leader's
+/// <c>{Cluster:AdvertisedUrl}/internal/cluster/frames</c> (<c>?lane=n</c> for a lane send) with <c>X-NymBridge-Internal-Key</c>;
+/// the leader writes it to nym-client and answers 204, or 200 with the lane's queue length.
 /// </summary>
 /// <remarks>
-/// The client has no loggers (IHttpClientFactory logs full URLs, and a raw-bytes send carries the recipient's Nym
-/// address in its query) and follows no redirects. Nothing here logs a body, a query or a key.
+/// <para>
+/// Two failures, told apart because a retry is only safe after the first: <em>not sent</em> (no leader, the leader
+/// cannot be reached, or it refused: not the leader, not connected) is retried once on the leader read anew from Redis
+/// when that is another instance or term, else a <see cref="NymUnavailableException"/>; <em>no answer</em> (the request
+/// reached the leader, the answer did not come back) is a <see cref="NymUnavailableException"/> with
+/// <see cref="NymUnavailableException.MaybeSent"/>, never retried: the frame may be out.
+/// </para>
+/// <para>
+/// The client has no loggers (IHttpClientFactory logs full URLs) and follows no redirects. Nothing here logs a
+/// frame, an address or a key.
+/// </para>
 /// </remarks>
-public sealed partial class LeaderForwarder(IHttpClientFactory clients, ILeaderLocator leaders, IOptions<ClusterOptions> options, ILogger<LeaderForwarder> logger)
+public sealed partial class LeaderForwarder(
+    IHttpClientFactory clients, ILeaderLocator leaders, IOptions<ClusterOptions> options, IOptions<NymOptions> nym, ILogger<LeaderForwarder> logger)
 {
     public const string ClientName = "NymBridge.Cluster.Forward";
-    public const string ReplayedHeader = "Idempotent-Replayed";
-    public const int MaxResponseBytes = 1024 * 1024;
+    public const string FramesPath = "/internal/cluster/frames";
+    public const int MaxResponseBytes = 64 * 1024;
 
-    /// <summary>How long a forward may take in all; a send answers once its frame is written, so this is generous.</summary>
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly MediaTypeHeaderValue OctetStream = new("application/octet-stream");
 
     private readonly string _instanceId = options.Value.InstanceId ?? "";
 
     /// <summary>A new leader appears within about a lease after the old one vanished; a quarter of it is a fair retry step.</summary>
     public int RetryAfterSeconds { get; } = Math.Max(1, (int)Math.Ceiling(options.Value.LeaseTime.TotalSeconds / 4));
 
-    public async Task<ForwardResult> ForwardAsync(ForwardedSend send, CancellationToken cancellationToken)
+    /// <summary>
+    /// How long a forward may take in all: the leader waits up to <c>Nym:ResponseTimeout</c> for the write and as long
+    /// again for a lane's answer; the rest is room to carry a large frame.
+    /// </summary>
+    public TimeSpan Timeout { get; } = (2 * nym.Value.ResponseTimeout) + TimeSpan.FromSeconds(5);
+
+    /// <summary>Has the leader write <paramref name="frame"/>; with <paramref name="lane"/>, waits for that lane's queue length.</summary>
+    /// <returns>The lane's answer, or null for a send without lane.</returns>
+    /// <exception cref="NymUnavailableException">Not sent (retry freely), or <see cref="NymUnavailableException.MaybeSent"/>.</exception>
+    public async Task<LaneQueueLengthResponse?> ForwardAsync(ReadOnlyMemory<byte> frame, ulong? lane, CancellationToken cancellationToken)
     {
         var leader = leaders.Leader ?? await TryRefreshAsync();
         if (leader is null || leader.InstanceId == _instanceId)
         {
-            return NoLeader();
+            throw NotSent($"No instance holds the nym-client connection right now; retry after {RetryAfterSeconds} s.", RetryAfterSeconds);
         }
 
-        var result = await TrySendAsync(leader, send, cancellationToken);
-        if (result.Response is null && !result.MaybeSent)
+        var attempt = await TrySendAsync(leader, frame, lane, cancellationToken);
+        if (attempt.Refusal is not null
+            && await TryRefreshAsync() is { } newer && newer.InstanceId != _instanceId && (newer.InstanceId != leader.InstanceId || newer.Term != leader.Term))
         {
-            // Not sent: if the lease moved on since the cache was read, the new leader gets one try.
-            if (await TryRefreshAsync() is { } newer && newer.InstanceId != _instanceId && (newer.InstanceId != leader.InstanceId || newer.Term != leader.Term))
-            {
-                result = await TrySendAsync(newer, send, cancellationToken);
-            }
+            // Not sent, and the lease moved on since the cache was read: the new leader gets one try.
+            attempt = await TrySendAsync(newer, frame, lane, cancellationToken);
         }
 
-        return result;
+        return (attempt.Refusal ?? attempt.Failure) is { } error ? throw error : attempt.Answer;
     }
 
-    private async Task<ForwardResult> TrySendAsync(LeaderInfo leader, ForwardedSend send, CancellationToken cancellationToken)
+    private async Task<Attempt> TrySendAsync(LeaderInfo leader, ReadOnlyMemory<byte> frame, ulong? lane, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(send.Method), Target(leader.Url, send.PathAndQuery))
+        using var request = new HttpRequestMessage(HttpMethod.Post, Target(leader.Url, lane))
         {
-            Content = new ReadOnlyMemoryContent(send.Body),
+            Content = new ReadOnlyMemoryContent(frame) { Headers = { ContentType = OctetStream } },
         };
-        if (send.ContentType is { Length: > 0 } contentType)
-        {
-            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-        }
-
-        if (send.IdempotencyKey is { Length: > 0 } key)
-        {
-            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
-        }
-
         request.Headers.TryAddWithoutValidation(InternalKeyCheck.HeaderName, options.Value.InternalKey);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
-        var client = clients.CreateClient(ClientName);
         HttpResponseMessage response;
         try
         {
-            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         }
         catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
         {
             Log.Unreachable(logger, leader.InstanceId, e.HttpRequestError);
-            return Unreachable(leader);
+            return Attempt.Refused(NotSent(
+                $"No instance holds the nym-client connection right now (the leader {leader.InstanceId} cannot be reached); retry after {RetryAfterSeconds} s.", RetryAfterSeconds));
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             Log.NoAnswer(logger, leader.InstanceId, e.GetType().Name);
-            return MaybeSent(leader);
+            return Attempt.Unanswered(MaybeSent(leader));
         }
 
         using (response)
         {
+            byte[] body;
             try
             {
-                var body = await ReadBodyAsync(response.Content, timeout.Token);
-                return ForwardResult.Answered(new LeaderResponse(
-                    (int)response.StatusCode,
-                    response.Content.Headers.ContentType?.ToString(),
-                    RetryAfter(response.Headers.RetryAfter),
-                    response.Headers.TryGetValues(ReplayedHeader, out var replayed) && replayed.Contains("true", StringComparer.OrdinalIgnoreCase),
-                    body));
+                body = await ReadBodyAsync(response.Content, timeout.Token);
             }
             catch (Exception e) when (e is HttpRequestException or IOException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 Log.NoAnswer(logger, leader.InstanceId, e.GetType().Name);
-                return MaybeSent(leader);
+                return Attempt.Unanswered(MaybeSent(leader));
             }
+
+            return Interpret(leader, response, body, lane);
         }
     }
 
-    private ForwardResult NoLeader() =>
-        new(null, RetryAfterSeconds, false, $"No instance holds the nym-client connection right now; retry after {RetryAfterSeconds} s.");
+    private Attempt Interpret(LeaderInfo leader, HttpResponseMessage response, byte[] body, ulong? lane)
+    {
+        var status = (int)response.StatusCode;
+        switch (response.StatusCode)
+        {
+            case HttpStatusCode.NoContent when lane is null:
+                return Attempt.Done(null);
+            case HttpStatusCode.OK when lane is not null && TryReadLane(body) is { } answer:
+                return Attempt.Done(new LaneQueueLengthResponse(answer.Lane, answer.QueueLength));
+            case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
+                Log.KeyRefused(logger, leader.InstanceId, status);
+                return Attempt.Refused(NotSent(
+                    $"The leader {leader.InstanceId} refused this instance's Cluster:InternalKey, so this was not sent: every instance needs the same key.", RetryAfterSeconds));
+            case >= HttpStatusCode.InternalServerError and not HttpStatusCode.ServiceUnavailable:
+                // It failed somewhere between reading the frame and answering: the frame may be out.
+                Log.NoAnswer(logger, leader.InstanceId, $"HTTP {status}");
+                return Attempt.Unanswered(MaybeSent(leader));
+            default:
+                // 503 (not the leader, not connected, queue full) and anything else it refused: nothing was written.
+                var seconds = RetryAfter(response.Headers.RetryAfter) ?? RetryAfterSeconds;
+                var detail = status == StatusCodes.Status503ServiceUnavailable && ProblemDetail(body) is { } said
+                    ? said
+                    : $"The leader {leader.InstanceId} refused the forwarded frame (HTTP {status}), so this was not sent; are all instances the same version?";
+                return Attempt.Refused(NotSent(detail, seconds));
+        }
+    }
 
-    private ForwardResult Unreachable(LeaderInfo leader) =>
-        new(null, RetryAfterSeconds, false, $"No instance holds the nym-client connection right now (the leader {leader.InstanceId} cannot be reached); retry after {RetryAfterSeconds} s.");
+    private static NymUnavailableException NotSent(string detail, int retryAfterSeconds) => new(detail) { RetryAfterSeconds = retryAfterSeconds };
 
-    private ForwardResult MaybeSent(LeaderInfo leader) =>
-        new(null, RetryAfterSeconds, true,
-            $"The leader {leader.InstanceId} took the request but did not answer, so it may have been sent. Retry after {RetryAfterSeconds} s with the same Idempotency-Key to have it sent at most once.");
+    private NymUnavailableException MaybeSent(LeaderInfo leader) =>
+        new($"The leader {leader.InstanceId} took the request but did not answer, so it may have been sent. " +
+            $"Retry after {RetryAfterSeconds} s with the same Idempotency-Key to have it sent at most once.")
+        {
+            RetryAfterSeconds = RetryAfterSeconds,
+            MaybeSent = true,
+        };
 
     private async Task<LeaderInfo?> TryRefreshAsync()
     {
@@ -127,15 +164,40 @@ public sealed partial class LeaderForwarder(IHttpClientFactory clients, ILeaderL
         }
     }
 
-    private static Uri Target(Uri advertised, string pathAndQuery)
+    private static Uri Target(Uri advertised, ulong? lane)
     {
-        // An advertised URL may carry a path base (http://host/bridge): the request path goes after it.
+        // An advertised URL may carry a path base (http://host/bridge): the endpoint goes after it.
         var root = advertised.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        return new Uri(root + (pathAndQuery.StartsWith('/') ? pathAndQuery : "/" + pathAndQuery), UriKind.Absolute);
+        var query = lane is { } n ? "?lane=" + n.ToString(CultureInfo.InvariantCulture) : "";
+        return new Uri(root + FramesPath + query, UriKind.Absolute);
     }
 
-    private static string? RetryAfter(RetryConditionHeaderValue? value) =>
-        value?.Delta is { } delta ? ((long)delta.TotalSeconds).ToString(CultureInfo.InvariantCulture) : value?.Date?.ToString("R", CultureInfo.InvariantCulture);
+    private static int? RetryAfter(RetryConditionHeaderValue? value) =>
+        value?.Delta is { } delta ? Math.Max(1, (int)Math.Ceiling(delta.TotalSeconds)) : null;
+
+    private static LaneQueueLength? TryReadLane(byte[] body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<LaneQueueLength>(body, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string? ProblemDetail(byte[] body)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<ProblemDetails>(body, Json)?.Detail is { Length: > 0 } detail ? detail : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static async Task<byte[]> ReadBodyAsync(HttpContent content, CancellationToken cancellationToken)
     {
@@ -156,6 +218,14 @@ public sealed partial class LeaderForwarder(IHttpClientFactory clients, ILeaderL
         return buffer.ToArray();
     }
 
+    /// <summary>One try at one leader: answered, refused (not sent), or unanswered (maybe sent).</summary>
+    private readonly record struct Attempt(LaneQueueLengthResponse? Answer, NymUnavailableException? Refusal, NymUnavailableException? Failure)
+    {
+        public static Attempt Done(LaneQueueLengthResponse? answer) => new(answer, null, null);
+        public static Attempt Refused(NymUnavailableException error) => new(null, error, null);
+        public static Attempt Unanswered(NymUnavailableException error) => new(null, null, error);
+    }
+
     private static partial class Log
     {
         [LoggerMessage(11001, LogLevel.Warning, "Could not reach the leader {Leader} to forward a send ({Error})", EventName = "ClusterLeaderUnreachable")]
@@ -163,5 +233,8 @@ public sealed partial class LeaderForwarder(IHttpClientFactory clients, ILeaderL
 
         [LoggerMessage(11002, LogLevel.Warning, "The leader {Leader} did not answer a forwarded send ({Error}); it may have been sent", EventName = "ClusterLeaderNoAnswer")]
         public static partial void NoAnswer(ILogger logger, string leader, string error);
+
+        [LoggerMessage(11003, LogLevel.Error, "The leader {Leader} refused this instance's Cluster:InternalKey (HTTP {Status}): every instance needs the same key", EventName = "ClusterInternalKeyRefused")]
+        public static partial void KeyRefused(ILogger logger, string leader, int status);
     }
 }

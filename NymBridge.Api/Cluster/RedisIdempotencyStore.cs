@@ -92,6 +92,11 @@ public sealed partial class RedisIdempotencyStore : IIdempotencyStore
         {
             result = await send();
         }
+        catch (NymUnavailableException e) when (e.MaybeSent)
+        {
+            // The frame may be out: the mark stays pending, so a retry under this key gets 409, never a second send.
+            throw;
+        }
         catch
         {
             await TryAsync(() => db.ScriptEvaluateAsync(ForgetScript, [entry], [pending]), "forget");

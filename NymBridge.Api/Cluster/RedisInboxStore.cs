@@ -21,7 +21,7 @@ namespace NymBridge.Api.Cluster;
 /// disposing the store leaves it open.
 /// </para>
 /// </remarks>
-public sealed class RedisInboxStore : IInboxStore
+public sealed class RedisInboxStore : IInboxStore, IInboxEpochReads
 {
     private readonly IDatabase _db;
     private readonly RedisInboxKeys _keys;
@@ -48,8 +48,21 @@ public sealed class RedisInboxStore : IInboxStore
     public string Epoch => Volatile.Read(ref _state).Epoch;
 
     /// <summary>Creates the epoch when there is none yet, and loads the state.</summary>
-    public async Task InitializeAsync(CancellationToken cancellationToken) =>
-        await ReadPageAsync(0, 0, cancellationToken);
+    /// <remarks>
+    /// A Redis that cannot be reached does not fail the start (the connection keeps retrying): the epoch is then
+    /// empty until the first read or append that reaches Redis, and every read until then fails as Redis does.
+    /// The tail logs it (<see cref="RedisInboxTail"/>).
+    /// </remarks>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ReadPageAsync(0, 0, cancellationToken);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+        }
+    }
 
     public async Task<IReadOnlyList<InboxEvent>> AppendAsync(IReadOnlyList<InboxEvent> events, CancellationToken cancellationToken)
     {
@@ -93,13 +106,13 @@ public sealed class RedisInboxStore : IInboxStore
     /// <see cref="Epoch"/> first and then reads could otherwise label events of a new epoch with the old one.
     /// </summary>
     /// <param name="max">At most this many events; 0 reads only the state.</param>
-    public async Task<RedisInboxPage> ReadPageAsync(long afterSeq, int max, CancellationToken cancellationToken)
+    public async Task<InboxPage> ReadPageAsync(long afterSeq, int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
         ArgumentOutOfRangeException.ThrowIfNegative(max);
         var reply = (RedisResult[])(await EvaluateAsync(RedisInboxScripts.Read, [NewEpochId(), afterSeq, max], cancellationToken))!;
         var state = Observe(reply[0]);
-        return new RedisInboxPage(state.Epoch, RedisInboxCodec.DecodeEntries(reply[1]), state.Stats);
+        return new InboxPage(state.Epoch, RedisInboxCodec.DecodeEntries(reply[1]), state.Stats);
     }
 
     public async Task<InboxEvent?> GetAsync(long seq, CancellationToken cancellationToken)
@@ -115,12 +128,16 @@ public sealed class RedisInboxStore : IInboxStore
         return entries.Length == 0 ? null : RedisInboxCodec.Decode(entries[0]);
     }
 
-    public async Task<InboxTake> TakeAsync(int max, CancellationToken cancellationToken)
+    public async Task<InboxTake> TakeAsync(int max, CancellationToken cancellationToken) =>
+        (await TakeInEpochAsync(max, cancellationToken)).Take;
+
+    /// <summary>A queue read with the epoch it took in (the script's own state, not <see cref="Epoch"/>, which another call may have moved on).</summary>
+    public async Task<InboxEpochTake> TakeInEpochAsync(int max, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(max);
         var reply = (RedisResult[])(await EvaluateAsync(RedisInboxScripts.Take, [NewEpochId(), max], cancellationToken))!;
-        Observe(reply[0]);
-        return new InboxTake(RedisInboxCodec.DecodeEntries(reply[2]), (long)reply[1]);
+        var state = Observe(reply[0]);
+        return new InboxEpochTake(state.Epoch, new InboxTake(RedisInboxCodec.DecodeEntries(reply[2]), (long)reply[1]));
     }
 
     public InboxStats GetStats() => Volatile.Read(ref _state).Stats;

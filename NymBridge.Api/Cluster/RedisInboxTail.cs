@@ -79,10 +79,15 @@ public sealed partial class RedisInboxTail : IAsyncDisposable
     /// </summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        // Subscribed before the starting point is read, so no append falls between the two unnoticed.
-        _subscription = await _redis.GetSubscriber().SubscribeAsync(_store.Keys.NotificationChannel);
-        _subscription.OnMessage(_ => Wake());
-        _redis.ConnectionRestored += OnConnectionRestored;
+        // Subscribed before the starting point is read, so no append falls between the two unnoticed. Once only:
+        // a start that failed on the read (Redis unreachable) is tried again.
+        if (_subscription is null)
+        {
+            _subscription = await _redis.GetSubscriber().SubscribeAsync(_store.Keys.NotificationChannel);
+            _subscription.OnMessage(_ => Wake());
+            _redis.ConnectionRestored += OnConnectionRestored;
+        }
+
         var page = await _store.ReadPageAsync(0, 0, cancellationToken);
         _epoch = page.Epoch;
         Interlocked.Exchange(ref _last, page.Stats.LastSeq);

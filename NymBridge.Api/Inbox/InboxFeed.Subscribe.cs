@@ -27,6 +27,8 @@ public sealed partial class InboxFeed
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
         var subscriber = new Subscriber();
+        // The epoch this subscription's seqs belong to, when it may change at run time: a catch-up read in another ends it.
+        var epoch = _epochReads is null ? null : _store.Epoch;
         AddSubscriber(subscriber);
         // Cancellation completes the buffer once, so the waits below need no token: a token per wait would
         // cost every wait an operation object and a registration (per delivery, across every subscriber).
@@ -43,7 +45,7 @@ public sealed partial class InboxFeed
                     // Cleared before reading the store: whatever commits after the read is in the buffer,
                     // or overflows it and sets the flag again.
                     subscriber.ClearOverflow();
-                    var page = await CatchUpAsync(last, cancellationToken);
+                    var page = await CatchUpAsync(last, epoch, cancellationToken);
                     if (page is null)
                     {
                         yield break;
@@ -107,7 +109,7 @@ public sealed partial class InboxFeed
         }
     }
 
-    private async Task<IReadOnlyList<InboxEvent>?> CatchUpAsync(long after, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<InboxEvent>?> CatchUpAsync(long after, string? epoch, CancellationToken cancellationToken)
     {
         // Also when the bridge begins to stop: a subscriber catching up resumes from its cursor after the restart.
         if (_closed || _releasing)
@@ -117,7 +119,9 @@ public sealed partial class InboxFeed
 
         try
         {
-            return await _store.ReadAfterAsync(after, CatchUpPage, cancellationToken);
+            return epoch is null
+                ? await _store.ReadAfterAsync(after, CatchUpPage, cancellationToken)
+                : await CatchUpInEpochAsync(after, epoch, cancellationToken);
         }
         catch (ObjectDisposedException) when (_closed)
         {

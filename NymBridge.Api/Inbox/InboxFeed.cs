@@ -19,6 +19,8 @@ public sealed partial class InboxFeed : IInboxFeed, IInboxCommitObserver, IShutd
     public const int MaxPageSize = 1_000;
 
     private readonly IInboxStore _store;
+    // Only a store whose epoch may change at run time (Redis); null for SQLite and memory, whose reads stay as they were.
+    private readonly IInboxEpochReads? _epochReads;
     private readonly TimeProvider _time;
     private readonly ILogger<InboxFeed> _logger;
 
@@ -34,6 +36,7 @@ public sealed partial class InboxFeed : IInboxFeed, IInboxCommitObserver, IShutd
     public InboxFeed(IInboxStore store, TimeProvider time, ILogger<InboxFeed> logger)
     {
         _store = store;
+        _epochReads = store as IInboxEpochReads;
         _time = time;
         _logger = logger;
     }
@@ -90,6 +93,11 @@ public sealed partial class InboxFeed : IInboxFeed, IInboxCommitObserver, IShutd
         if (after is { } value)
         {
             ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(after));
+        }
+
+        if (_epochReads is { } epochReads)
+        {
+            return await ReadInEpochAsync(epochReads, after, epoch, max, wait, cancellationToken);
         }
 
         var storeEpoch = _store.Epoch;

@@ -6,6 +6,9 @@ public enum InboxStoreKind
 {
     Sqlite,
     Memory,
+
+    /// <summary>The cluster's shared Redis stream (<c>Cluster:Redis</c>); the only store in cluster mode, and the default there.</summary>
+    Redis,
 }
 
 /// <summary>The <c>Inbox</c> configuration section.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Cluster;
 using NymBridge.Api.Hosting;
 using NymBridge.Api.Nym;
 using NymBridge.Api.Shutdown;
@@ -23,6 +24,15 @@ public static class InboxServiceCollectionExtensions
             .Bind(configuration.GetSection(InboxOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        // Cluster mode's only store is its default there; an explicit other one is an error (InboxOptionsValidator).
+        services.PostConfigure<InboxOptions>(options =>
+        {
+            if (IsClusterMode(configuration) && string.IsNullOrWhiteSpace(configuration[$"{InboxOptions.Section}:{nameof(InboxOptions.Store)}"]))
+            {
+                options.Store = InboxStoreKind.Redis;
+            }
+        });
+        services.AddSingleton<IValidateOptions<InboxOptions>, InboxOptionsValidator>();
         services.AddDataDirectory(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(CreateStore);
@@ -37,6 +47,10 @@ public static class InboxServiceCollectionExtensions
         services.AddSingleton<IStatusContributor, InboxStatusContributor>();
         return services;
     }
+
+    /// <summary>Whether <c>Cluster:Redis</c> is set: several instances share one inbox in Redis (see <c>AddCluster</c>).</summary>
+    internal static bool IsClusterMode(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[$"{ClusterOptions.Section}:{nameof(ClusterOptions.Redis)}"]);
 
     /// <summary>The inbox's SQLite file: <c>Inbox:Path</c> under the data directory. Webhook state lives beside it.</summary>
     internal static string GetInboxSqlitePath(this IServiceProvider services) =>
@@ -59,7 +73,8 @@ public static class InboxServiceCollectionExtensions
                 };
                 return new SqliteInboxStore(resolved, services.GetRequiredService<ILogger<SqliteInboxStore>>());
             default:
-                throw new InvalidOperationException($"Inbox:Store must be Sqlite or Memory, not '{options.Store}'.");
+                // Redis: AddCluster registers the store (the validator has refused Redis without Cluster:Redis).
+                throw new InvalidOperationException($"Inbox:Store {options.Store} is not registered here: cluster mode (AddCluster) provides it.");
         }
     }
 }

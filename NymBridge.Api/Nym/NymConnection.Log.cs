@@ -30,5 +30,8 @@ public sealed partial class NymConnection
 
         [LoggerMessage(1008, LogLevel.Information, "Closed the connection to nym-client for the shutdown after writing every queued frame", EventName = "NymClosedForShutdown")]
         public static partial void ClosedForShutdown(ILogger logger);
+
+        [LoggerMessage(1009, LogLevel.Warning, "Gave up the connection to nym-client after writing every queued frame: this instance no longer leads the cluster", EventName = "NymGaveUpConnection")]
+        public static partial void GaveUpConnection(ILogger logger);
     }
 }

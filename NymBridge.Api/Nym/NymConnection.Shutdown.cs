@@ -13,11 +13,10 @@ namespace NymBridge.Api.Nym;
 public sealed partial class NymConnection : IShutdownParticipant
 {
     private readonly CancellationTokenSource _finishing = new();
-    private volatile bool _shuttingDown;
     private CancellationToken _stopDeadline;
     private volatile bool _disposed;
 
-    public void OnShutdownStarted() => _shuttingDown = true;
+    public void OnShutdownStarted() => Interlocked.Exchange(ref _refusing, RefusingForShutdown);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -48,20 +47,19 @@ public sealed partial class NymConnection : IShutdownParticipant
     }
 
     /// <summary>After the writer wrote the last queued frame: a Close frame, then read until nym-client drops the socket.</summary>
-    private async Task CloseGracefullyAsync(ClientWebSocket socket, Task reader)
+    /// <remarks>The reader goes on appending what arrives meanwhile, so frames nym-client had in flight are kept.</remarks>
+    private static async Task CloseGracefullyAsync(ClientWebSocket socket, Task reader, CancellationToken deadline)
     {
-        // nym-client never answers a Close frame; it just drops the socket, at once. Only the host's shutdown
-        // timeout bounds a nym-client that does not: a shorter limit would cut off messages it is still writing.
+        // nym-client never answers a Close frame; it just drops the socket, at once. Only the caller's deadline
+        // bounds a nym-client that does not.
         try
         {
-            await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "The bridge is shutting down.", _stopDeadline);
-            await reader.WaitAsync(_stopDeadline);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.EndpointUnavailable, "The bridge is giving up the connection.", deadline);
+            await reader.WaitAsync(deadline);
         }
         catch (Exception e) when (e is WebSocketException or IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             // Dropped, or out of time: either way the session ends here.
         }
-
-        Log.ClosedForShutdown(_logger);
     }
 }

@@ -16,6 +16,7 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
 {
     private readonly IOptions<NymOptions> _optionsAccessor;
     private readonly INymEndpoint _endpoint;
+    private readonly INymConnectionGate _gate;
     private readonly IInboundSink _inbound;
     private readonly TimeProvider _time;
     private readonly ILogger<NymConnection> _logger;
@@ -41,10 +42,12 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
     /// Reads nothing of its options here: the host builds its hosted services before it validates options
     /// at start, and a constructor that read them would report its section's errors alone, without the others.
     /// </remarks>
-    public NymConnection(IOptions<NymOptions> options, INymEndpoint endpoint, IInboundSink inbound, TimeProvider time, ILogger<NymConnection> logger)
+    public NymConnection(
+        IOptions<NymOptions> options, INymEndpoint endpoint, INymConnectionGate gate, IInboundSink inbound, TimeProvider time, ILogger<NymConnection> logger)
     {
         _optionsAccessor = options;
         _endpoint = endpoint;
+        _gate = gate;
         _inbound = inbound;
         _time = time;
         _logger = logger;
@@ -53,12 +56,15 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
     private NymOptions Options => _optionsAccessor.Value;
 
     /// <summary>Frames waiting for the writer, bounded by <see cref="NymOptions.OutboundQueueCapacity"/>.</summary>
-    private Channel<OutboundFrame> Outbound => _outbound ?? LazyInitializer.EnsureInitialized(ref _outbound, () =>
+    /// <remarks>Replaced by a fresh one when a turn begins after one that ended (<c>.Turn</c>): a completed channel stays completed.</remarks>
+    private Channel<OutboundFrame> Outbound => Volatile.Read(ref _outbound) ?? LazyInitializer.EnsureInitialized(ref _outbound, NewOutbound);
+
+    private Channel<OutboundFrame> NewOutbound() =>
         Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(Options.OutboundQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
-        }));
+        });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -67,40 +73,64 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         using var leaving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _finishing.Token);
         while (!leaving.IsCancellationRequested)
         {
-            using var socket = CreateSocket();
-            WriteBatchingStream stream;
+            // Once per turn, not per send: the always-open gate of single mode answers at once with a token that never fires.
+            CancellationToken turn;
             try
             {
-                // Asked anew on every attempt: the endpoint (the built-in emulator) need not be listening when the app is composed.
-                _clientUrl = await _endpoint.GetClientUrlAsync(leaving.Token);
-                stream = await ConnectAsync(socket, _clientUrl, leaving.Token);
-            }
-            catch (Exception e) when (!leaving.IsCancellationRequested)
-            {
-                RecordError($"connect failed: {Describe(e)}");
-                Log.ConnectFailed(_logger, Describe(e));
-                await DelayAsync(backoff.Next(), leaving.Token);
-                continue;
+                turn = await _gate.WaitForTurnAsync(leaving.Token);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
 
-            backoff.Reset();
-            await RunSessionAsync(socket, stream, stoppingToken);
-            if (!leaving.IsCancellationRequested)
-            {
-                await DelayAsync(backoff.Next(), leaving.Token);
-            }
+            BeginTurn();
+            await HoldTurnAsync(backoff, turn, leaving.Token, stoppingToken);
         }
 
         FailQueued(NymUnavailableException.ForShutdown());
     }
 
-    private async Task RunSessionAsync(ClientWebSocket socket, WriteBatchingStream stream, CancellationToken stoppingToken)
+    /// <summary>Connects, and reconnects with backoff, until the turn ends or the bridge stops.</summary>
+    private async Task HoldTurnAsync(ReconnectBackoff backoff, CancellationToken turn, CancellationToken leaving, CancellationToken stoppingToken)
+    {
+        using var attempts = CancellationTokenSource.CreateLinkedTokenSource(leaving, turn);
+        while (!attempts.IsCancellationRequested)
+        {
+            using var socket = CreateSocket();
+            WriteBatchingStream stream;
+            try
+            {
+                // Asked anew on every attempt: the endpoint (the built-in emulator) need not be listening when the app is composed.
+                _clientUrl = await _endpoint.GetClientUrlAsync(attempts.Token);
+                stream = await ConnectAsync(socket, _clientUrl, attempts.Token);
+            }
+            catch (Exception e) when (!attempts.IsCancellationRequested)
+            {
+                RecordError($"connect failed: {Describe(e)}");
+                Log.ConnectFailed(_logger, Describe(e));
+                await DelayAsync(backoff.Next(), attempts.Token);
+                continue;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            backoff.Reset();
+            await RunSessionAsync(socket, stream, turn, stoppingToken);
+            if (!attempts.IsCancellationRequested)
+            {
+                await DelayAsync(backoff.Next(), attempts.Token);
+            }
+        }
+    }
+
+    private async Task RunSessionAsync(ClientWebSocket socket, WriteBatchingStream stream, CancellationToken turn, CancellationToken stoppingToken)
     {
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        // The end of the turn closes this session's queue: the writer writes what it holds, then the socket is half-closed.
+        using var turnEnded = turn.Register(static state => ((NymConnection)state!).EndTurn(), this);
         lock (_statusLock)
         {
             _connected = true;
@@ -119,11 +149,23 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
 
         var first = await Task.WhenAny(reader, writer);
         var reason = first.Exception?.GetBaseException() is { } error ? Describe(error) : "connection closed";
-        var finishing = first == writer && writer.IsCompletedSuccessfully && _finishing.IsCancellationRequested;
-        if (finishing)
+        var drained = first == writer && writer.IsCompletedSuccessfully;
+        var finishing = drained && _finishing.IsCancellationRequested;
+        var yielded = drained && !finishing && turn.IsCancellationRequested;
+        if (finishing || yielded)
         {
-            // The writer ran dry because the queue is closed for a graceful stop: every queued frame is written.
-            await CloseGracefullyAsync(socket, reader);
+            // The writer ran dry because the queue is closed (a graceful stop, or the turn ended): every queued frame is written.
+            // Only the host's shutdown timeout bounds the read to nym-client's drop: a shorter limit would cut off what it still writes.
+            await CloseGracefullyAsync(socket, reader, finishing ? _stopDeadline : stoppingToken);
+            if (finishing)
+            {
+                Log.ClosedForShutdown(_logger);
+            }
+            else
+            {
+                reason = GaveUpReason;
+                Log.GaveUpConnection(_logger);
+            }
         }
 
         await session.CancelAsync();
@@ -142,10 +184,14 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         }
 
         SignalStatusChange();
-        var lost = new NymUnavailableException($"The connection to nym-client was lost ({reason}).");
+        var lost = yielded ? GaveUpRefusal() : new NymUnavailableException($"The connection to nym-client was lost ({reason}).");
         _waiters.FailAll(lost);
         FailQueued(lost);
-        if (!stoppingToken.IsCancellationRequested && !finishing)
+        if (yielded)
+        {
+            RecordError(reason);
+        }
+        else if (!stoppingToken.IsCancellationRequested && !finishing)
         {
             RecordError(reason);
             Log.Disconnected(_logger, reason);

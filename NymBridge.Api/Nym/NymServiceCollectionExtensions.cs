@@ -18,8 +18,10 @@ public static class NymServiceCollectionExtensions
         services.AddSingleton<NymEndpoint>();
         services.TryAddSingleton<INymEndpoint>(sp => sp.GetRequiredService<NymEndpoint>());
         services.AddHostedService(sp => sp.GetRequiredService<NymEndpoint>());
+        // Cluster mode registers its leader gate first; a single instance may always hold the socket.
+        services.TryAddSingleton<INymConnectionGate, AlwaysOpenNymConnectionGate>();
         services.AddSingleton<NymConnection>();
-        services.AddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
+        services.TryAddSingleton<INymConnection>(sp => sp.GetRequiredService<NymConnection>());
         services.AddHostedService(sp => sp.GetRequiredService<NymConnection>());
         services.AddSingleton<IShutdownParticipant>(sp => sp.GetRequiredService<NymConnection>());
         return services;

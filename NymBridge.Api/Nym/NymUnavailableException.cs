@@ -13,6 +13,12 @@ public sealed class NymUnavailableException : Exception
     /// <summary>Seconds a caller should wait before trying again.</summary>
     public int RetryAfterSeconds { get; init; } = 1;
 
+    /// <summary>
+    /// The request left this instance but its answer did not come back (a follower's forward to the leader): it may have
+    /// been sent. An Idempotency-Key under which this happened stays pending, so a retry is answered, not sent again.
+    /// </summary>
+    public bool MaybeSent { get; init; }
+
     /// <summary>The bridge itself is stopping (SIGTERM, Ctrl+C): nothing was sent; send again once it is back.</summary>
     public bool ShuttingDown { get; init; }
 

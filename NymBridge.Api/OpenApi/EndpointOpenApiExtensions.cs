@@ -24,6 +24,7 @@ public static class EndpointOpenApiExtensions
             .WithResponseExample(StatusCodes.Status202Accepted, new SendResult(5))
             .WithResponseExample(StatusCodes.Status200OK, new SendResult(5, 7, 0))
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

@@ -33,6 +33,7 @@ public static class SwaggerConfiguration
             options.SchemaFilter<IntegerPropertiesSchemaFilter>();
             options.SchemaFilter<NullableReferenceSchemaFilter>();
             options.SchemaFilter<SendBodySchemaFilter>();
+            options.SchemaFilter<Cluster.ClusterStatusSchemaFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
             options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, $"{typeof(SwaggerConfiguration).Assembly.GetName().Name}.xml"));
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using NymBridge.Protocol;
 
 namespace NymBridge.Api.Sending;
@@ -8,9 +7,10 @@ namespace NymBridge.Api.Sending;
 /// A key remembers its request's fingerprint and result for <see cref="Lifetime"/>; at most
 /// <see cref="Capacity"/> keys are kept (oldest forgotten first). Concurrent requests with the same
 /// key share the first one's outcome. Only successes are remembered: a send that failed sent
-/// nothing, so retrying it with the same key must try again.
+/// nothing, so retrying it with the same key must try again. It never answers
+/// <see cref="IdempotencyOutcome.OutcomeUnknown"/>: a retry during the send joins it.
 /// </summary>
-public sealed class IdempotencyStore(TimeProvider time)
+public sealed class IdempotencyStore(TimeProvider time) : IIdempotencyStore
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
     public const int Capacity = 10_000;
@@ -20,13 +20,10 @@ public sealed class IdempotencyStore(TimeProvider time)
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private readonly Queue<(string Key, Entry Entry)> _order = new();
 
-    /// <summary>The outcome of a send under a key: <see cref="Conflict"/> when the key was used for a different request.</summary>
-    public readonly record struct Outcome(SendResult? Result, bool Replayed, bool Conflict);
-
-    public async Task<Outcome> RunAsync(string key, ClientRequest request, Func<Task<SendResult>> send)
+    public async Task<IdempotencyOutcome> RunAsync(string key, ClientRequest request, Func<Task<SendResult>> send)
     {
         ArgumentNullException.ThrowIfNull(send);
-        var fingerprint = Fingerprint(request);
+        var fingerprint = RequestFingerprint.Compute(request);
         Entry entry;
         bool mine;
         lock (_lock)
@@ -36,7 +33,7 @@ public sealed class IdempotencyStore(TimeProvider time)
             {
                 if (!existing.Fingerprint.AsSpan().SequenceEqual(fingerprint))
                 {
-                    return new Outcome(null, false, Conflict: true);
+                    return IdempotencyOutcome.KeyConflict;
                 }
 
                 entry = existing;
@@ -53,14 +50,14 @@ public sealed class IdempotencyStore(TimeProvider time)
 
         if (!mine)
         {
-            return new Outcome(await entry.Result.Task, Replayed: true, Conflict: false);
+            return IdempotencyOutcome.Replay(await entry.Result.Task);
         }
 
         try
         {
             var result = await send();
             entry.Result.TrySetResult(result);
-            return new Outcome(result, Replayed: false, Conflict: false);
+            return IdempotencyOutcome.Sent(result);
         }
         catch (Exception e)
         {
@@ -91,17 +88,6 @@ public sealed class IdempotencyStore(TimeProvider time)
                 _entries.Remove(oldest.Key);
             }
         }
-    }
-
-    // The frame is the request as nym-client would see it, so JSON and raw-bytes forms of the same send match.
-    private static byte[] Fingerprint(ClientRequest request)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> header = stackalloc byte[RequestCodec.GetHeaderLength(request)];
-        RequestCodec.EncodeHeader(request, header);
-        hash.AppendData(header);
-        hash.AppendData(RequestCodec.GetPayload(request).Span);
-        return hash.GetHashAndReset();
     }
 
     private sealed record Entry(byte[] Fingerprint, DateTimeOffset ExpiresAt, TaskCompletionSource<SendResult> Result);

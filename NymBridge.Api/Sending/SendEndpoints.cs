@@ -14,7 +14,7 @@ public static class SendEndpoints
         var group = routes.MapGroup("").WithTags("Sending");
         foreach (var kind in SendKinds.All)
         {
-            group.MapPost(kind.Route, (HttpContext http, SendRequestParser parser, INymConnection nym, IdempotencyStore idempotency, BridgeMetrics metrics) =>
+            group.MapPost(kind.Route, (HttpContext http, SendRequestParser parser, INymConnection nym, IIdempotencyStore idempotency, BridgeMetrics metrics) =>
                     SendAsync(http, parser, nym, idempotency, metrics, kind))
                 .WithName(kind.Name)
                 .WithSummary(kind.Summary)
@@ -27,8 +27,11 @@ public static class SendEndpoints
 
     public const string IdempotencyHeader = "Idempotency-Key";
 
+    public const string OutcomeUnknownDetail =
+        "A send with this Idempotency-Key began and has not reported back; it will not be sent again under this key.";
+
     private static async Task<Results<Accepted<SendResult>, Ok<SendResult>, ProblemHttpResult>> SendAsync(
-        HttpContext http, SendRequestParser parser, INymConnection nym, IdempotencyStore idempotency, BridgeMetrics metrics, SendKindDefinition definition)
+        HttpContext http, SendRequestParser parser, INymConnection nym, IIdempotencyStore idempotency, BridgeMetrics metrics, SendKindDefinition definition)
     {
         var kind = definition.Kind;
         var key = http.Request.Headers[IdempotencyHeader].ToString();
@@ -63,6 +66,13 @@ public static class SendEndpoints
                     return TypedResults.Problem(
                         $"This {IdempotencyHeader} was used in the last {IdempotencyStore.Lifetime.TotalMinutes:0} minutes for a different request. Use a new key for a new message.",
                         statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency key reused.");
+                }
+
+                if (outcome.OutcomeUnknown)
+                {
+                    // Only in a cluster: the send under this key began on some instance and never reported back.
+                    metrics.SendRejected(kind);
+                    return TypedResults.Problem(OutcomeUnknownDetail, statusCode: StatusCodes.Status409Conflict, title: "Outcome unknown.");
                 }
 
                 if (outcome.Replayed)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace NymBridge.Api.Sending;
 
 public static class SendingServiceCollectionExtensions
@@ -10,6 +12,8 @@ public static class SendingServiceCollectionExtensions
         services.AddSingleton<SendQueryReader>();
         services.AddSingleton<SendRequestParser>();
         services.AddSingleton<IdempotencyStore>();
+        // TryAdd: cluster mode (AddCluster, in either order) registers the Redis store, which all instances share.
+        services.TryAddSingleton<IIdempotencyStore>(static sp => sp.GetRequiredService<IdempotencyStore>());
         return services;
     }
 }

@@ -6,6 +6,8 @@ namespace NymBridge.Api.Status;
 /// <summary><c>/health/ready</c>: connected to nym-client and its self address known, or what it is waiting for.</summary>
 internal sealed class NymReadyHealthCheck(INymConnection nym) : IHealthCheck
 {
+    public const string Name = "nym-client";
+
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         var status = nym.GetStatus();

@@ -18,6 +18,12 @@ internal sealed partial class WebhookOptionsValidator(IConfiguration configurati
     public ValidateOptionsResult Validate(string? name, WebhooksOptions options)
     {
         var errors = new List<string>();
+        if (options.Endpoints.Count > 0 && !string.IsNullOrWhiteSpace(configuration[$"{Cluster.ClusterOptions.Section}:{nameof(Cluster.ClusterOptions.Redis)}"]))
+        {
+            // Each instance would deliver every event, and the delivery state lives in one instance's file.
+            errors.Add("Webhooks are not supported in cluster mode yet: remove Webhooks:Endpoints (and --webhook), or Cluster:Redis.");
+        }
+
         foreach (var duplicate in CaseDuplicates())
         {
             errors.Add($"Webhooks:Endpoints has {duplicate}: names are case-insensitive, give each endpoint one name.");

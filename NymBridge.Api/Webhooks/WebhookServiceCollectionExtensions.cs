@@ -48,7 +48,7 @@ public static class WebhookServiceCollectionExtensions
     private static IWebhookStateStore CreateStore(IServiceProvider services)
     {
         var inbox = services.GetRequiredService<IOptions<InboxOptions>>().Value;
-        if (inbox.Store == InboxStoreKind.Memory)
+        if (inbox.Store is InboxStoreKind.Memory or InboxStoreKind.Redis)
         {
             return new MemoryWebhookStateStore();
         }

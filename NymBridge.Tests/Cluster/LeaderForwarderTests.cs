@@ -1,8 +1,9 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NymBridge.Api.Cluster;
+using NymBridge.Api.Nym;
+using NymBridge.Protocol;
 
 namespace NymBridge.Tests.Cluster;
 
@@ -31,89 +32,83 @@ public sealed class LeaderForwarderTests : IAsyncDisposable
 
     private LeaderForwarder Forwarder => _services.GetRequiredService<LeaderForwarder>();
 
+    private static readonly byte[] Frame = [0, 1, 2, 255];
+
     [Fact]
-    public async Task The_leaders_status_headers_and_body_come_back_verbatim_and_the_request_arrives_whole_with_the_internal_key()
+    public async Task A_frame_arrives_whole_with_the_internal_key_and_a_lane_send_returns_the_leaders_queue_length()
     {
         await using var leader = await FakeLeader.StartAsync(async http =>
         {
-            http.Response.StatusCode = 200;
-            http.Response.ContentType = "application/json; charset=utf-8";
-            http.Response.Headers["Idempotent-Replayed"] = "true";
-            await http.Response.WriteAsync("""{"bytes":3,"lane":1,"queueLength":0}""");
+            if (http.Request.Query.ContainsKey("lane"))
+            {
+                http.Response.ContentType = "application/json; charset=utf-8";
+                await http.Response.WriteAsync("""{"lane":9,"queueLength":4}""");
+                return;
+            }
+
+            http.Response.StatusCode = 204;
         });
-        _locator.Leader = Leader("a", leader.Url);
-        byte[] payload = [0, 1, 2, 255];
+        _locator.Leader = Leader("a", new Uri(leader.Url, "/base/"));
 
-        var result = await Forwarder.ForwardAsync(
-            new ForwardedSend("POST", "/send?recipient=abc&connectionId=9", payload, "application/octet-stream", "key-1"), default).WaitAsync(Timeout);
+        Assert.Null(await Forwarder.ForwardAsync(Frame, lane: null, default).WaitAsync(Timeout));
+        var answer = await Forwarder.ForwardAsync(Frame, lane: 9, default).WaitAsync(Timeout);
 
-        var response = Assert.IsType<LeaderResponse>(result.Response);
-        Assert.Equal(200, response.StatusCode);
-        Assert.Equal("application/json; charset=utf-8", response.ContentType);
-        Assert.True(response.Replayed);
-        Assert.Equal("""{"bytes":3,"lane":1,"queueLength":0}""", Encoding.UTF8.GetString(response.Body));
-
-        var received = Assert.Single(leader.Received);
-        Assert.Equal(new ReceivedForward("POST", "/send?recipient=abc&connectionId=9", "application/octet-stream", "key-1", InternalKey, payload),
-            received with { Body = payload });
-        Assert.Equal(payload, received.Body);
-
-        // And the leader side accepts that header.
-        var check = _services.GetRequiredService<InternalKeyCheck>();
-        Assert.True(check.IsValid(received.InternalKey));
-
-        var http = await ExecuteAsync(new ForwardedHttpResult(result));
-        Assert.Equal(200, http.Response.StatusCode);
-        Assert.Equal("application/json; charset=utf-8", http.Response.ContentType);
-        Assert.Equal("true", http.Response.Headers["Idempotent-Replayed"].ToString());
-        Assert.Equal("""{"bytes":3,"lane":1,"queueLength":0}""", Body(http));
+        Assert.Equal(new LaneQueueLengthResponse(9, 4), answer);
+        Assert.Equal(
+            ["/base/internal/cluster/frames", "/base/internal/cluster/frames?lane=9"],
+            leader.Received.Select(r => r.PathAndQuery));
+        Assert.All(leader.Received, r =>
+        {
+            Assert.Equal(("POST", "application/octet-stream", InternalKey), (r.Method, r.ContentType, r.InternalKey));
+            Assert.Equal(Frame, r.Body);
+        });
+        Assert.True(_services.GetRequiredService<InternalKeyCheck>().IsValid(leader.Received[0].InternalKey));
     }
 
     [Fact]
-    public async Task A_refusal_by_the_leader_is_passed_on_with_its_retry_after()
+    public async Task A_refusal_by_the_leader_is_not_sent_with_its_detail_and_retry_after()
     {
         await using var leader = await FakeLeader.StartAsync(async http =>
         {
             http.Response.StatusCode = 503;
             http.Response.ContentType = "application/problem+json";
             http.Response.Headers.RetryAfter = "7";
-            await http.Response.WriteAsync("""{"status":503,"detail":"nym-client is not connected"}""");
+            await http.Response.WriteAsync("""{"status":503,"detail":"nym-client is not connected; the bridge is reconnecting."}""");
         });
-        _locator.Leader = Leader("a", new Uri(leader.Url, "/base/"));
+        _locator.Leader = Leader("a", leader.Url);
 
-        var result = await Forwarder.ForwardAsync(new ForwardedSend("POST", "/reply", """{"senderTag":"x"}"""u8.ToArray(), "application/json", null), default).WaitAsync(Timeout);
+        var error = await Assert.ThrowsAsync<NymUnavailableException>(() => Forwarder.ForwardAsync(Frame, null, default).WaitAsync(Timeout));
 
-        var response = Assert.IsType<LeaderResponse>(result.Response);
-        Assert.Equal((503, "application/problem+json", "7", false), (response.StatusCode, response.ContentType, response.RetryAfter, response.Replayed));
-        Assert.Equal("""{"status":503,"detail":"nym-client is not connected"}""", Encoding.UTF8.GetString(response.Body));
-        var received = Assert.Single(leader.Received);
-        Assert.Equal("/base/reply", received.PathAndQuery);
-        Assert.Equal("", received.IdempotencyKey);
-
-        var http = await ExecuteAsync(new ForwardedHttpResult(result));
-        Assert.Equal((503, "7"), (http.Response.StatusCode, http.Response.Headers.RetryAfter.ToString()));
+        Assert.Equal(("nym-client is not connected; the bridge is reconnecting.", 7, false), (error.Message, error.RetryAfterSeconds, error.MaybeSent));
+        // Read anew, but the same leader and term: not tried twice.
+        Assert.Single(leader.Received);
+        Assert.Equal(1, _locator.Refreshes);
     }
 
     [Fact]
-    public async Task No_leader_known_is_a_503_with_retry_after()
+    public async Task A_leader_that_refuses_the_internal_key_is_not_sent_and_says_which_setting_to_fix()
+    {
+        await using var leader = await FakeLeader.StartAsync(http => { http.Response.StatusCode = 403; return Task.CompletedTask; });
+        _locator.Leader = Leader("a", leader.Url);
+
+        var error = await Assert.ThrowsAsync<NymUnavailableException>(() => Forwarder.ForwardAsync(Frame, null, default).WaitAsync(Timeout));
+
+        Assert.False(error.MaybeSent);
+        Assert.Contains("Cluster:InternalKey", error.Message);
+    }
+
+    [Fact]
+    public async Task No_leader_known_is_not_sent_with_a_quarter_of_the_lease_as_retry_after()
     {
         _locator.Leader = null;
 
-        var result = await Forwarder.ForwardAsync(new ForwardedSend("POST", "/send", "{}"u8.ToArray(), "application/json", null), default).WaitAsync(Timeout);
+        var error = await Assert.ThrowsAsync<NymUnavailableException>(() => Forwarder.ForwardAsync(Frame, null, default).WaitAsync(Timeout));
 
-        Assert.Null(result.Response);
-        Assert.False(result.MaybeSent);
-        Assert.Equal(4, result.RetryAfterSeconds);
-        Assert.Equal("No instance holds the nym-client connection right now; retry after 4 s.", result.Detail);
-        var http = await ExecuteAsync(new ForwardedHttpResult(result));
-        Assert.Equal(503, http.Response.StatusCode);
-        Assert.Equal("4", http.Response.Headers.RetryAfter.ToString());
-        Assert.StartsWith("application/problem+json", http.Response.ContentType);
-        Assert.Contains("No instance holds the nym-client connection right now; retry after 4 s.", Body(http));
+        Assert.Equal(("No instance holds the nym-client connection right now; retry after 4 s.", 4, false), (error.Message, error.RetryAfterSeconds, error.MaybeSent));
     }
 
     [Fact]
-    public async Task A_leader_that_nothing_listens_for_is_a_503_that_says_nothing_was_sent()
+    public async Task A_leader_that_nothing_listens_for_is_not_sent()
     {
         Uri closed;
         await using (var gone = await FakeLeader.StartAsync(_ => Task.CompletedTask))
@@ -123,11 +118,10 @@ public sealed class LeaderForwarderTests : IAsyncDisposable
 
         _locator.Leader = Leader("a", closed);
 
-        var result = await Forwarder.ForwardAsync(new ForwardedSend("POST", "/send", "{}"u8.ToArray(), "application/json", "k"), default).WaitAsync(Timeout);
+        var error = await Assert.ThrowsAsync<NymUnavailableException>(() => Forwarder.ForwardAsync(Frame, null, default).WaitAsync(Timeout));
 
-        Assert.Null(result.Response);
-        Assert.False(result.MaybeSent);
-        Assert.StartsWith("No instance holds the nym-client connection right now", result.Detail);
+        Assert.False(error.MaybeSent);
+        Assert.StartsWith("No instance holds the nym-client connection right now", error.Message);
         Assert.Equal(1, _locator.Refreshes);
     }
 
@@ -140,27 +134,24 @@ public sealed class LeaderForwarderTests : IAsyncDisposable
             closed = gone.Url;
         }
 
-        await using var successor = await FakeLeader.StartAsync(http => { http.Response.StatusCode = 202; return Task.CompletedTask; });
+        await using var successor = await FakeLeader.StartAsync(http => { http.Response.StatusCode = 204; return Task.CompletedTask; });
         _locator.Leader = Leader("a", closed);
         _locator.Fresh = Leader("b", successor.Url) with { Term = 2 };
 
-        var result = await Forwarder.ForwardAsync(new ForwardedSend("POST", "/send", "{}"u8.ToArray(), "application/json", "k"), default).WaitAsync(Timeout);
-
-        Assert.Equal(202, result.Response?.StatusCode);
-        Assert.Single(successor.Received);
+        Assert.Null(await Forwarder.ForwardAsync(Frame, null, default).WaitAsync(Timeout));
+        Assert.Equal(Frame, Assert.Single(successor.Received).Body);
     }
 
     [Fact]
-    public async Task A_leader_that_drops_the_request_after_taking_it_is_a_503_that_says_it_may_have_been_sent()
+    public async Task A_leader_that_drops_the_request_after_taking_it_may_have_sent_it_and_is_not_retried()
     {
         await using var leader = await FakeLeader.StartAsync(http => { http.Abort(); return Task.CompletedTask; });
         _locator.Leader = Leader("a", leader.Url);
 
-        var result = await Forwarder.ForwardAsync(new ForwardedSend("POST", "/send", "{}"u8.ToArray(), "application/json", "k"), default).WaitAsync(Timeout);
+        var error = await Assert.ThrowsAsync<NymUnavailableException>(() => Forwarder.ForwardAsync(Frame, null, default).WaitAsync(Timeout));
 
-        Assert.Null(result.Response);
-        Assert.True(result.MaybeSent);
-        Assert.Contains("same Idempotency-Key", result.Detail);
+        Assert.True(error.MaybeSent);
+        Assert.Contains("same Idempotency-Key", error.Message);
         // Not retried elsewhere: it may have gone out.
         Assert.Equal(0, _locator.Refreshes);
     }
@@ -188,16 +179,6 @@ public sealed class LeaderForwarderTests : IAsyncDisposable
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();
 
     private static LeaderInfo Leader(string id, Uri url) => new(id, url, DateTimeOffset.UnixEpoch, 1);
-
-    private async Task<DefaultHttpContext> ExecuteAsync(ForwardedHttpResult result)
-    {
-        var http = new DefaultHttpContext { RequestServices = _services };
-        http.Response.Body = new MemoryStream();
-        await result.ExecuteAsync(http).WaitAsync(Timeout);
-        return http;
-    }
-
-    private static string Body(DefaultHttpContext http) => Encoding.UTF8.GetString(((MemoryStream)http.Response.Body).ToArray());
 
     private sealed class Locator : ILeaderLocator
     {

@@ -21,6 +21,11 @@ internal sealed class BridgeProcess : IDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>The process id, for signals a test sends itself (SIGSTOP, SIGCONT).</summary>
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
     public HttpClient Client { get; }
 
     public string Output
@@ -49,9 +54,9 @@ internal sealed class BridgeProcess : IDisposable
     /// </summary>
     public static BridgeProcess Start(
         string fileName, IEnumerable<string> programArguments, string workingDirectory, IEnumerable<string> arguments,
-        IDictionary<string, string>? environment = null)
+        IDictionary<string, string>? environment = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var start = StartInfo(fileName, workingDirectory, environment);
         foreach (var argument in programArguments)
         {
@@ -235,7 +240,7 @@ internal sealed class BridgeProcess : IDisposable
         Interlocked.Exchange(ref _printed, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

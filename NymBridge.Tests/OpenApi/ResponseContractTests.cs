@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using NymBridge.Api.Sending;
 using NymBridge.Protocol;
 
 namespace NymBridge.Tests.OpenApi;
@@ -26,6 +29,9 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
 
         /// <summary>Bridge:RateLimit:PermitsPerSecond 1; <see cref="Drain"/> spends the permit first.</summary>
         Limited,
+
+        /// <summary>Every Idempotency-Key is pending, as a cluster's Redis store finds a key whose send never reported back.</summary>
+        Pending,
     }
 
     private const string Key = "contract-test-key-5d1e";
@@ -73,6 +79,7 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
             new($"POST {path}", 415, _ => new StringContent("hello", Encoding.UTF8, "text/plain")) { BodyLabel = "text" },
             new($"POST {path}", 422, Payload(path, "second"), Before: e => SendOnceAsync(e, path, "reused" + path.Replace('/', '-')), Headers: [("Idempotency-Key", "reused" + path.Replace('/', '-'))]) { BodyLabel = "json" },
             new($"POST {path}", 503, Payload(path, "hello"), Profile.Unavailable) { BodyLabel = "json" },
+            new($"POST {path}", 409, Payload(path, "hello"), Profile.Pending, Headers: [("Idempotency-Key", "pending")]) { BodyLabel = "json" },
         }),
         new("GET /self-address", 200),
         new("GET /self-address", 503, Profile: Profile.Unavailable),
@@ -317,7 +324,9 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
                 settings["Bridge:RateLimit:PermitsPerSecond"] = "1";
             }
 
-            var host = await BridgeHost.StartAsync(settings);
+            var host = await BridgeHost.StartAsync(settings, configure: profile == Profile.Pending
+                ? builder => builder.ConfigureTestServices(services => services.AddSingleton<IIdempotencyStore, PendingIdempotencyStore>())
+                : null);
             var self = (await host.WaitUntilReadyAsync()).ToString();
             if (profile == Profile.Unavailable)
             {
@@ -338,5 +347,11 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
 
             _lock.Dispose();
         }
+    }
+
+    private sealed class PendingIdempotencyStore : IIdempotencyStore
+    {
+        public Task<IdempotencyOutcome> RunAsync(string key, ClientRequest request, Func<Task<SendResult>> send) =>
+            Task.FromResult(IdempotencyOutcome.Unknown);
     }
 }

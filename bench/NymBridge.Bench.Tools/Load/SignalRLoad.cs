@@ -21,7 +21,8 @@ internal static class SignalRLoad
 
     public static async Task<int> RunAsync(Args args, CancellationToken stop)
     {
-        var bridge = new Uri(args.Require("bridge"));
+        // One URL, or several separated by commas: the subscribers are spread over them round robin (cluster mode).
+        var bridges = args.Require("bridge").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(u => new Uri(u)).ToList();
         var control = new Uri(args.Require("control"));
         var subscriberCount = args.Int("subscribers", 100);
         var rate = args.Int("rate", 1000);
@@ -34,7 +35,7 @@ internal static class SignalRLoad
         var connections = new List<HubConnection>();
         for (var i = 0; i < subscriberCount; i++)
         {
-            var connection = Subscribers.Create(bridge);
+            var connection = Subscribers.Create(bridges[i % bridges.Count]);
             var index = i;
             connection.On<ReceivedEvent>("received", e => recorder.Record(index, e.Message));
             connections.Add(connection);

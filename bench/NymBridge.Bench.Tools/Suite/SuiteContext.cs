@@ -56,9 +56,9 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
     /// The bridge as a user runs it (Release build, its own process), pointed at an emulator process; a SQLite store
     /// lives in <c>$WORK/<paramref name="database"/>/inbox.db</c> (default: the bridge's name).
     /// </summary>
-    public async Task<Bridge> StartBridgeAsync(ReportSection section, string name, Emulator emulator, string store, IReadOnlyList<string>? extraArgs = null, string? database = null)
+    public async Task<Bridge> StartBridgeAsync(ReportSection section, string name, Emulator emulator, string store, IReadOnlyList<string>? extraArgs = null, string? database = null, int? port = null)
     {
-        var port = FreePort();
+        port ??= FreePort();
         var args = new List<string>
         {
             "nymbridge.dll", $"--urls=http://127.0.0.1:{port}", $"--Nym:ClientUrl=ws://127.0.0.1:{emulator.Port}/", $"--Inbox:Store={store}",

@@ -4,13 +4,13 @@ using System.Globalization;
 namespace NymBridge.Bench.Tools.Suite;
 
 /// <summary>
-/// <c>suite --repo DIR --out BENCHMARKS.md [--sections outbound,inbound,fanout,longpoll,webhooks,codec] [--quick]</c>:
+/// <c>suite --repo DIR --out BENCHMARKS.md [--sections outbound,inbound,fanout,longpoll,webhooks,codec,cluster] [--quick]</c>:
 /// runs the sections in order, each with its own freshly started processes, and writes the report.
 /// A section that fails leaves its targets NOT MEASURED and the error in the report; the others still run.
 /// </summary>
 internal static class SuiteRunner
 {
-    private static readonly string[] AllSections = ["outbound", "inbound", "fanout", "longpoll", "webhooks", "codec"];
+    private static readonly string[] AllSections = ["outbound", "inbound", "fanout", "longpoll", "webhooks", "codec", "cluster"];
 
     public static async Task<int> RunAsync(Args args, CancellationToken stop)
     {
@@ -44,6 +44,7 @@ internal static class SuiteRunner
                     "fanout" => FanOutSection.RunAsync(ctx),
                     "longpoll" => LongPollSection.RunAsync(ctx),
                     "webhooks" => WebhooksSection.RunAsync(ctx),
+                    "cluster" => ClusterSection.RunAsync(ctx),
                     _ => CodecSection.RunAsync(ctx),
                 });
             }

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using NymBridge.Protocol;
 
-namespace NymBridge.Api.Cluster;
+namespace NymBridge.Api.Sending;
 
 /// <summary>
-/// The SHA-256 of a request's frame as nym-client would see it, so the JSON and raw-bytes forms of one send match.
-/// The same rule as Sending/IdempotencyStore's private fingerprint (to become one shared helper at merge).
+/// The SHA-256 of a request's frame as nym-client would see it, so the JSON and raw-bytes forms of one send match:
+/// what an Idempotency-Key remembers of its request, in one process or in Redis.
 /// </summary>
 internal static class RequestFingerprint
 {

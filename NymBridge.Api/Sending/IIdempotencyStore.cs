@@ -1,11 +1,10 @@
-using NymBridge.Api.Sending;
 using NymBridge.Protocol;
 
-namespace NymBridge.Api.Cluster;
+namespace NymBridge.Api.Sending;
 
 /// <summary>
-/// <c>Idempotency-Key</c> on sends, one process or many. Proposed for Sending/ (the single-process IdempotencyStore can
-/// implement it as it is: it never answers <see cref="IdempotencyOutcome.OutcomeUnknown"/>, because it joins the send in flight).
+/// <c>Idempotency-Key</c> on sends, one process or many: <see cref="IdempotencyStore"/> in one process,
+/// <c>Cluster/RedisIdempotencyStore</c> across the instances of a cluster.
 /// </summary>
 /// <remarks>
 /// Invariants: the <c>send</c> runs at most once per key within the key's lifetime, across every instance that

@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using NymBridge.Api.Nym;
+using NymBridge.Emulator;
+using NymBridge.Tests.Emulator;
+
+namespace NymBridge.Tests.Cluster;
+
+/// <summary>Two bridges in test servers over one real redis-server and one emulator: the leader gate decides who holds nym-client's socket.</summary>
+public sealed class LeaderGateBridgeTests : IAsyncLifetime
+{
+    private const string Lease = "00:00:03";
+    private TestRedis _redis = null!;
+    private NymClientEmulator _emulator = null!;
+    private readonly List<WebApplicationFactory<Program>> _bridges = [];
+
+    public async Task InitializeAsync()
+    {
+        _redis = await TestRedis.StartAsync();
+        _emulator = await TestEmulator.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var bridge in Enumerable.Reverse(_bridges))
+        {
+            await bridge.DisposeAsync();
+        }
+
+        await _emulator.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Only_the_leader_connects_and_on_stop_it_closes_the_socket_before_it_releases_the_lease()
+    {
+        var a = Start("a");
+        await Nym(a).WaitForSelfAddressAsync(default).DefaultTimeout();
+        var b = Start("b");
+        // b competes for a few renewals of a's lease meanwhile; it must not even try nym-client.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, _emulator.ConnectionsAccepted);
+        Assert.False(Nym(b).GetStatus().Connected);
+
+        await _emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes("to a")).DefaultTimeout();
+        await Eventually.WaitUntilAsync(() => Nym(a).GetStatus().FramesReceived >= 2, "a received the message");
+        await a.Services.GetRequiredService<IHost>().StopAsync().DefaultTimeout();
+
+        // Released only after its socket was closed: b connects at once, and never met a slot a still held.
+        await Nym(b).WaitForSelfAddressAsync(default).DefaultTimeout();
+        Assert.Equal(2, _emulator.ConnectionsAccepted);
+        Assert.Equal(0, _emulator.ConnectionsRefused);
+    }
+
+    [Fact]
+    public async Task Ready_on_every_instance_follows_the_leaders_nym_client_state_in_redis()
+    {
+        var a = Start("a");
+        var b = Start("b", eligible: false);
+        await Nym(a).WaitForSelfAddressAsync(default).DefaultTimeout();
+        using var redis = await _redis.ConnectAsync();
+        var db = redis.GetDatabase();
+
+        var none = await ReadyAsync(b);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, none.Status);
+        Assert.Contains("No instance leads", none.Detail, StringComparison.Ordinal);
+
+        await db.HashSetAsync("{nymbridge}:nym", [new("connected", "0"), new("address", ""), new("instanceId", "a"), new("since", "0")]);
+        var down = await ReadyAsync(b);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.Status);
+        Assert.Contains("The leader (a) is not connected to nym-client", down.Detail, StringComparison.Ordinal);
+
+        await db.HashSetAsync("{nymbridge}:nym", [new("connected", "1"), new("address", _emulator.Address.ToString())]);
+        foreach (var bridge in (WebApplicationFactory<Program>[])[a, b])
+        {
+            Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(bridge)).Status);
+        }
+
+        // The follower's own socket (it has none) does not matter; Redis going away does.
+        Assert.False(Nym(b).GetStatus().Connected);
+        _redis.Pause();
+        try
+        {
+            var silent = await ReadyAsync(b);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, silent.Status);
+            Assert.DoesNotContain(_emulator.Address.ToString(), silent.Detail, StringComparison.Ordinal);
+        }
+        finally
+        {
+            _redis.Resume();
+        }
+    }
+
+    private WebApplicationFactory<Program> Start(string id, bool eligible = true)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Nym:ClientUrl"] = _emulator.Url.ToString(),
+            ["Nym:ReconnectMinDelay"] = "00:00:00.050",
+            ["Nym:ReconnectMaxDelay"] = "00:00:00.500",
+            ["Inbox:Store"] = "Memory",
+            ["Bridge:DataDirectory"] = Path.Combine(Path.GetTempPath(), "nymbridge-tests-data"),
+            ["Cluster:Redis"] = _redis.Configuration,
+            ["Cluster:InstanceId"] = id,
+            ["Cluster:LeaderEligible"] = eligible ? "true" : "false",
+            ["Cluster:AdvertisedUrl"] = $"http://127.0.0.1:9/{id}",
+            ["Cluster:InternalKey"] = new string('k', 32),
+            ["Cluster:LeaseTime"] = Lease,
+        };
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(builder =>
+        {
+            builder.UseEnvironment("Testing");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        });
+        _bridges.Add(factory);
+        _ = factory.Server; // starts the host
+        return factory;
+    }
+
+    private static INymConnection Nym(WebApplicationFactory<Program> bridge) => bridge.Services.GetRequiredService<INymConnection>();
+
+    private static async Task<(HttpStatusCode Status, string Detail)> ReadyAsync(WebApplicationFactory<Program> bridge)
+    {
+        using var client = bridge.CreateClient();
+        using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative)).DefaultTimeout();
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            return (response.StatusCode, "");
+        }
+
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return (response.StatusCode, problem.GetProperty("detail").GetString() ?? "");
+    }
+}
