@@ -32,7 +32,7 @@ public static class InboxServiceCollectionExtensions
                 options.Store = InboxStoreKind.Redis;
             }
         });
-        services.AddSingleton<IValidateOptions<InboxOptions>, InboxOptionsValidator>();
+        services.AddSingleton<IValidateOptions<InboxOptions>>(new InboxOptionsValidator(configuration));
         services.AddDataDirectory(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(CreateStore);
