@@ -53,9 +53,9 @@ public sealed partial class LeaderLease
             {
                 await _redis.GetDatabase().ScriptEvaluateAsync(ReleaseScript, [_keys.Leader], [held]).WaitAsync(TimeSpan.FromSeconds(2), _time, cancellationToken);
             }
-            catch (Exception e) when (e is RedisException or TimeoutException or OperationCanceledException)
+            catch (Exception e) when (e is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
             {
-                // The key expires on its own within the lease.
+                // The key expires on its own within the lease (a connection already disposed: a host stopped after its container was).
                 Log.ReleaseFailed(_logger, e.GetType().Name);
             }
         }

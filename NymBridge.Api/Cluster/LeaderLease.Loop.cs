@@ -105,9 +105,9 @@ public sealed partial class LeaderLease
         {
             _heldValue = value;
             _leader = info;
-            _termLost = new CancellationTokenSource(UntilGiveUp(sent), _time);
-            _termLost.Token.UnsafeRegister(static state => ((LeaderLease)state!).Lose(((LeaderLease)state!).TermExpiredReason), this);
-            gained = _current = new Leadership(info.Term, info.Since, _termLost.Token);
+            var termLost = _termLost = new CancellationTokenSource(UntilGiveUp(sent), _time);
+            termLost.Token.UnsafeRegister(_ => Lose(TermExpiredReason, termLost), null);
+            gained = _current = new Leadership(info.Term, info.Since, termLost.Token);
             waiters = _nextLeadership;
             _nextLeadership = NewLeadershipSource();
         }
@@ -135,18 +135,19 @@ public sealed partial class LeaderLease
     /// stuck behind Redis gives its nym-client socket up the moment the timer runs, before any Redis call is answered.
     /// A token that timer has cancelled is left to the collector: it is disposed only where it is cancelled here.
     /// </remarks>
-    private void Lose(string reason)
+    /// <param name="term">When given, only that term ends: a timer that fires as the loop ends it must not end the next one.</param>
+    private void Lose(string reason, CancellationTokenSource? term = null)
     {
         CancellationTokenSource? lost;
-        long term;
+        long ended;
         lock (_lock)
         {
-            if (_current is null)
+            if (_current is null || (term is not null && _termLost != term))
             {
                 return;
             }
 
-            term = _current.Term;
+            ended = _current.Term;
             lost = _termLost;
             _current = null;
             _termLost = null;
@@ -157,13 +158,14 @@ public sealed partial class LeaderLease
             }
         }
 
-        Log.Lost(_logger, term, reason);
+        Log.Lost(_logger, ended, reason);
         if (lost is { IsCancellationRequested: false })
         {
             lost.Cancel();
             lost.Dispose();
         }
-        Publish(new LeadershipChange(ClusterRole.Follower, term, reason));
+
+        Publish(new LeadershipChange(ClusterRole.Follower, ended, reason));
     }
 
     private void Publish(LeadershipChange change)

@@ -184,9 +184,12 @@ public sealed partial class NymConnection : BackgroundService, INymConnection
         }
 
         SignalStatusChange();
-        var lost = yielded ? GaveUpRefusal() : new NymUnavailableException($"The connection to nym-client was lost ({reason}).");
+        // A lane answer still awaited was asked in a frame that is written: "nothing was sent" would be untrue for it.
+        var lost = new NymUnavailableException(yielded
+            ? "This instance gave up its connection to nym-client (it no longer leads the cluster) before nym-client answered."
+            : $"The connection to nym-client was lost ({reason}).");
         _waiters.FailAll(lost);
-        FailQueued(lost);
+        FailQueued(yielded ? GaveUpRefusal() : lost);
         if (yielded)
         {
             RecordError(reason);

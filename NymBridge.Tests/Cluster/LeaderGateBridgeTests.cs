@@ -50,7 +50,10 @@ public sealed class LeaderGateBridgeTests : IAsyncLifetime
 
         await _emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes("to a")).DefaultTimeout();
         await Eventually.WaitUntilAsync(() => Nym(a).GetStatus().FramesReceived >= 2, "a received the message");
+        using var redis = await _redis.ConnectAsync();
         await a.Services.GetRequiredService<IHost>().StopAsync().DefaultTimeout();
+        // Released by the stop itself, not left to expire.
+        Assert.False(await redis.GetDatabase().KeyExistsAsync("{nymbridge}:leader") && !Nym(b).GetStatus().Connected);
 
         // Released only after its socket was closed: b connects at once, and never met a slot a still held.
         await Nym(b).WaitForSelfAddressAsync(default).DefaultTimeout();
