@@ -22,7 +22,9 @@ public static class ClusterFrameEndpoints
     public static IEndpointRouteBuilder MapClusterFrames(this IEndpointRouteBuilder routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
-        if (!routes.ServiceProvider.GetRequiredService<IOptions<ClusterOptions>>().Value.Enabled)
+        // Asked of the registrations, not of the options: reading options here would report one section's errors
+        // before start-up validation reports them all.
+        if (!routes.ServiceProvider.GetRequiredService<IServiceProviderIsService>().IsService(typeof(InternalKeyCheck)))
         {
             return routes;
         }
