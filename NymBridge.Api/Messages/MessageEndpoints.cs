@@ -21,8 +21,6 @@ public static class MessageEndpoints
     /// <summary>The names of the SSE control events. Never open, error or message: EventSource fires those for its own connection.</summary>
     public const string ReadyEvent = "ready", ResetEvent = "reset", TruncatedEvent = "truncated";
 
-    public static IServiceCollection AddMessages(this IServiceCollection services) => services.AddSingleton<EventViews>().AddSingleton<MessagePageJson>();
-
     public static RouteGroupBuilder MapMessages(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/messages").WithTags("Messages");

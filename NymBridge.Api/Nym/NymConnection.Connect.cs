@@ -19,8 +19,8 @@ public sealed partial class NymConnection
     {
         // nym-client takes its single slot at TCP accept and never times out a handshake, so a
         // stuck attempt would block every later one: give up on our side and abort cleanly.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        timeout.CancelAfter(Options.ConnectTimeout);
+        using var deadline = new CancellationTokenSource(Options.ConnectTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, deadline.Token);
         WriteBatchingStream? stream = null;
 
         // The handler's settings are those ClientWebSocket uses on its own; only the stream is ours.

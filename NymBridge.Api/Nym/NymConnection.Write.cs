@@ -100,7 +100,7 @@ public sealed partial class NymConnection
         // A write that does not finish in time means nym-client stopped reading: treat it as a drop.
         // Cancelling a socket write aborts the connection, so a half-written batch is never delivered,
         // and its callers' 503 is the truth.
-        using var deadline = new CancellationTokenSource();
+        using var deadline = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _time); // its CancelAfter runs on _time
         using var sessionEnded = session.Register(static state => ((CancellationTokenSource)state!).Cancel(), deadline);
         try
         {
@@ -143,7 +143,9 @@ public sealed partial class NymConnection
                     frame.MarkWritten();
                 }
 
-                if (!deadline.TryReset())
+                // Disarmed, not TryReset: that fails on a TimeProvider's timer. Cancelled means the time or the session ran out.
+                deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                if (deadline.IsCancellationRequested)
                 {
                     return;
                 }

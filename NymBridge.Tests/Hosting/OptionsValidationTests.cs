@@ -31,6 +31,27 @@ public sealed class OptionsValidationTests
         Assert.Contains("MaxMessageBytes", error, StringComparison.Ordinal);
     }
 
+    // Skipped until the inbox's store factory runs the start-up validator before it reads InboxOptions: the host
+    // resolves its hosted services (InboxWriter -> InboxFeed -> IInboxStore) before it validates, and MapHub/MapMetrics
+    // resolve the store at composition, so today the Inbox error is thrown alone.
+    [Theory(Skip = "Until Inbox/InboxServiceCollectionExtensions.CreateStore calls IStartupValidator.Validate() first")]
+    [InlineData("Memory")]
+    [InlineData("Sqlite")]
+    public async Task A_bad_Inbox_value_is_listed_with_a_bad_Nym_value_whichever_the_store(string store)
+    {
+        using var data = new TempDirectory();
+        var error = await StartFailureAsync(new()
+        {
+            ["Inbox:Store"] = store,
+            ["Inbox:Capacity"] = "0",
+            ["Bridge:DataDirectory"] = data.Path,
+            ["Nym:OutboundQueueCapacity"] = "0",
+        });
+
+        Assert.Contains("'InboxOptions' members: 'Capacity'", error, StringComparison.Ordinal);
+        Assert.Contains("'NymOptions' members: 'OutboundQueueCapacity'", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Bridge:Cors:Origins:0", "app.example")]
     [InlineData("Bridge:Cors:Origins:0", "ftp://app.example")]

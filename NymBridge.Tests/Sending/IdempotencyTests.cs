@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using NymBridge.Api.Sending;
 
 namespace NymBridge.Tests.Sending;
 
@@ -85,6 +89,31 @@ public class IdempotencyTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+    }
+
+    [Fact]
+    public async Task A_key_is_forgotten_after_its_lifetime_and_the_same_key_sends_again()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await BridgeHost.StartAsync(configure: builder => builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(time)));
+        var body = new { recipient = Address, message = "expiring" };
+
+        var first = await SendAsync(host, "key-expiry", body);
+        time.Advance(IdempotencyStore.Lifetime - TimeSpan.FromSeconds(1));
+        var remembered = await SendAsync(host, "key-expiry", body);
+        time.Advance(TimeSpan.FromSeconds(1));
+        var forgotten = await SendAsync(host, "key-expiry", body);
+        await Eventually.WaitUntilAsync(() => host.SentFrames().Count(f => f.Data.AsSpan().EndsWith("expiring"u8)) == 2, "the second send arrives");
+        var marker = await SendAsync(host, null, new { recipient = Address, message = "marker" });
+        await host.Emulator.WaitForFrameAsync(f => f.Data[0] == 0x00 && f.Data.AsSpan().EndsWith("marker"u8), TestTimeout.Default);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, remembered.StatusCode);
+        Assert.True(remembered.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.Accepted, forgotten.StatusCode);
+        Assert.False(forgotten.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(HttpStatusCode.Accepted, marker.StatusCode);
+        Assert.Equal(2, host.SentFrames().Count(f => f.Data.AsSpan().EndsWith("expiring"u8)));
     }
 
     private static Task<HttpResponseMessage> SendAsync(BridgeHost host, string? key, object body)

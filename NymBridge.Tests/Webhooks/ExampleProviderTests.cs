@@ -95,26 +95,31 @@ public class ExampleProviderTests
         return endpoint;
     }
 
-    /// <summary>Waits for an event in the bridge's inbox (a replay read: it takes nothing).</summary>
+    /// <summary>
+    /// Waits for an event in the bridge's inbox: replay long-polls (they take nothing) from the last cursor, which
+    /// the bridge answers as soon as a later event is there.
+    /// </summary>
     private static async Task<JsonElement> WaitForEventAsync(BridgeProcess bridge, Func<JsonElement, bool> match, string context)
     {
         using var deadline = new CancellationTokenSource(TestTimeout.Default);
         var seen = new List<string>();
+        var cursor = 0L;
         try
         {
             while (true)
             {
-                var page = await bridge.Client.GetFromJsonAsync<JsonElement>("/messages?after=0&max=1000&wait=0", deadline.Token);
+                var page = await bridge.Client.GetFromJsonAsync<JsonElement>($"/messages?after={cursor}&max=1000&wait=5", deadline.Token);
                 foreach (var e in page.GetProperty("messages").EnumerateArray())
                 {
                     if (e.GetProperty("type").GetString() == "received" && match(e))
                     {
                         return e.Clone();
                     }
+
+                    seen.Add(e.GetRawText());
                 }
 
-                seen = [.. page.GetProperty("messages").EnumerateArray().Select(e => e.GetRawText())];
-                await Task.Delay(50, deadline.Token);
+                cursor = page.GetProperty("cursor").GetInt64();
             }
         }
         catch (OperationCanceledException)

@@ -8,13 +8,12 @@ namespace NymBridge.Api.Metrics;
 /// <summary>
 /// OpenTelemetry metrics: the bridge's meters (<see cref="BridgeMetrics"/> and any other meter named
 /// <c>NymBridge.*</c>) plus ASP.NET Core's, Kestrel's, SignalR's and the runtime's built-in ones, served
-/// for Prometheus at <c>GET /metrics</c> and pushed over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// for Prometheus at <c>GET /metrics</c> (<see cref="MetricsEndpoints"/>) and pushed over OTLP when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// <c>Bridge:Metrics:Enabled=false</c> registers none of it: no listener, so every instrument stays off.
 /// </summary>
-public static class MetricsConfiguration
+public static class MetricsServiceCollectionExtensions
 {
-    public const string Path = "/metrics";
-
     // Built into .NET 10 and ASP.NET Core 10: no instrumentation package needed. Their labels are
     // route templates, methods, status codes, listen endpoints and transports, never a URL's query.
     private static readonly string[] PlatformMeters =
@@ -30,6 +29,8 @@ public static class MetricsConfiguration
         ArgumentNullException.ThrowIfNull(configuration);
         // Always there: the features record into it; without a listener a record is a no-op.
         services.AddSingleton<BridgeMetrics>();
+        // Read raw, before the host is built, like the API key's: it decides whether OpenTelemetry is registered at
+        // all, and a registration cannot wait for IOptions. Nothing else here reads BridgeOptions.
         if (!BridgeOptions.From(configuration).Metrics.Enabled)
         {
             return services;
@@ -67,43 +68,6 @@ public static class MetricsConfiguration
         });
 
         return services;
-    }
-
-    /// <summary>
-    /// Maps <c>GET /metrics</c> (Prometheus text format) when metrics are enabled. An ordinary endpoint,
-    /// so the API key's fallback policy covers it like everything but <c>/health/*</c>, and it is in
-    /// the OpenAPI document.
-    /// </summary>
-    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder routes)
-    {
-        ArgumentNullException.ThrowIfNull(routes);
-        if (routes.ServiceProvider.GetService<MeterProvider>() is not { } provider)
-        {
-            return routes;
-        }
-
-        // Built now, not at the first send: its observable instruments must exist before the first scrape.
-        routes.ServiceProvider.GetRequiredService<BridgeMetrics>();
-
-        // The exporter's own MapPrometheusScrapingEndpoint maps a bare RequestDelegate, which the OpenAPI
-        // document cannot see; its middleware (internal) run as a pipeline inside a handler can be described.
-        var scrape = routes.CreateApplicationBuilder()
-            .UseOpenTelemetryPrometheusScrapingEndpoint(provider, predicate: _ => true, path: null, configureBranchedPipeline: null, optionsName: null)
-            .Build();
-        // A result type, so that this is a handler with metadata rather than a bare RequestDelegate.
-        routes.MapGet(Path, async (HttpContext http) =>
-            {
-                await scrape(http);
-                return TypedResults.Empty;
-            })
-            .WithTags("Status")
-            .WithName("GetMetrics")
-            .WithSummary("Metrics for Prometheus")
-            .WithDescription("The Prometheus text exposition format: the nymbridge_* families (sends, nym-client connection and frames, " +
-                             "inbox, subscribers), ASP.NET Core's and Kestrel's http_server_* and kestrel_* families and the .NET runtime's. " +
-                             "No label holds an address, sender tag, payload or key. Off with Bridge:Metrics:Enabled=false.")
-            .Produces<string>(StatusCodes.Status200OK, "text/plain");
-        return routes;
     }
 
     /// <summary>

@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.SignalR;
-using NymBridge.Api.Nym;
 using NymBridge.Api.Status;
 
 namespace NymBridge.Api.Realtime;
 
-public static class RealtimeConfiguration
+public static class RealtimeServiceCollectionExtensions
 {
+    /// <summary>
+    /// SignalR with <see cref="MessagesHub"/>'s limits, the per-connection subscriptions around whatever lifetime
+    /// manager is configured, the <c>signalR</c> status component and the broadcaster of nym-client status changes.
+    /// </summary>
     public static IServiceCollection AddRealtime(this IServiceCollection services)
     {
         services.AddSignalR(options =>
@@ -20,7 +23,7 @@ public static class RealtimeConfiguration
         // Closed over the hub, so it wins over the open-generic default (or a backplane's) and wraps it.
         services.AddSingleton<HubLifetimeManager<MessagesHub>>(sp => new TrackingHubLifetimeManager<MessagesHub>(
             CreateConfiguredLifetimeManager(sp, services), sp.GetRequiredService<HubSubscriptions>()));
-        services.AddSingleton<IStatusContributor, SubscriberStatus>();
+        services.AddSingleton<IStatusContributor, SubscriberStatusContributor>();
         services.AddHostedService<StatusBroadcaster>();
         return services;
     }
@@ -30,43 +33,5 @@ public static class RealtimeConfiguration
     {
         var configured = services.Last(d => d.ServiceType == typeof(HubLifetimeManager<>) && d.ImplementationType is not null);
         return (HubLifetimeManager<MessagesHub>)ActivatorUtilities.CreateInstance(provider, configured.ImplementationType!.MakeGenericType(typeof(MessagesHub)));
-    }
-
-    public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder routes)
-    {
-        routes.MapHub<MessagesHub>(MessagesHub.Path);
-        return routes;
-    }
-
-    private sealed class SubscriberStatus(HubSubscriptions subscriptions) : IStatusContributor<SignalRStatus>
-    {
-        public string Name => "signalR";
-        public SignalRStatus GetStatus() => new(subscriptions.Count);
-    }
-}
-
-/// <summary>The <c>signalR</c> component of <c>/status</c>.</summary>
-public sealed record SignalRStatus(int Subscribers);
-
-/// <summary>Pushes <c>status</c> to every hub client when the nym-client connection comes or goes.</summary>
-internal sealed class StatusBroadcaster(IHubContext<MessagesHub> hub, INymConnection nym) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            var change = nym.NextStatusChange;
-            while (true)
-            {
-                await change.WaitAsync(stoppingToken);
-                // Taken before reading the state, so a change from here on wakes the next round.
-                change = nym.NextStatusChange;
-                // Not awaited: a status line must not wait on a slow browser (each connection has its own buffer).
-                _ = hub.Clients.All.SendAsync(HubMethods.Status, StatusPush.From(nym), stoppingToken);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
     }
 }

@@ -5,10 +5,12 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 
 namespace NymBridge.Api.OpenApi;
 
-public static class SwaggerConfiguration
+public static class OpenApiServiceCollectionExtensions
 {
-    public const string DocumentPath = "/swagger/v1/swagger.json";
-
+    /// <summary>
+    /// The OpenAPI document of every endpoint (XML comments, examples, integer ranges, the API key's scheme when one
+    /// is configured), served by <see cref="OpenApiApplicationBuilderExtensions.UseBridgeSwagger"/>.
+    /// </summary>
     public static IServiceCollection AddBridgeSwagger(this IServiceCollection services)
     {
         services.AddEndpointsApiExplorer();
@@ -35,7 +37,7 @@ public static class SwaggerConfiguration
             options.SchemaFilter<SendBodySchemaFilter>();
             options.SchemaFilter<Cluster.ClusterStatusSchemaFilter>();
             options.DocumentFilter<TagDescriptionsDocumentFilter>();
-            options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, $"{typeof(SwaggerConfiguration).Assembly.GetName().Name}.xml"));
+            options.IncludeXmlComments(Path.Combine(AppContext.BaseDirectory, $"{typeof(OpenApiServiceCollectionExtensions).Assembly.GetName().Name}.xml"));
 
             // int64 cannot hold every ulong (lanes, connection ids): an integer with its real range, no format.
             options.MapType<ulong>(() => OpenApiIntegerAttribute.Schema("0", OpenApiIntegerAttribute.UInt64Max));
@@ -53,25 +55,5 @@ public static class SwaggerConfiguration
             }
         });
         return services;
-    }
-
-    /// <summary>Served in every environment: the bridge is a local tool and this is its manual.</summary>
-    /// <remarks>
-    /// In a branch for /swagger only: Swashbuckle's middlewares otherwise resolve a document generator
-    /// and match a regex on every request, sends included, and the first request of any kind would
-    /// load the XML comments.
-    /// </remarks>
-    public static WebApplication UseBridgeSwagger(this WebApplication app)
-    {
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/swagger", StringComparison.OrdinalIgnoreCase), swagger =>
-        {
-            swagger.UseSwagger();
-            swagger.UseSwaggerUI(options =>
-            {
-                options.SwaggerEndpoint(DocumentPath, "NymBridge v1");
-                options.DocumentTitle = "NymBridge API";
-            });
-        });
-        return app;
     }
 }
