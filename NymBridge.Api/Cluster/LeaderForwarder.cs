@@ -120,10 +120,20 @@ public sealed partial class LeaderForwarder(
         var status = (int)response.StatusCode;
         switch (response.StatusCode)
         {
-            case HttpStatusCode.NoContent when lane is null:
-                return Attempt.Done(null);
-            case HttpStatusCode.OK when lane is not null && TryReadLane(body) is { } answer:
-                return Attempt.Done(new LaneQueueLengthResponse(answer.Lane, answer.QueueLength));
+            case >= HttpStatusCode.OK and < HttpStatusCode.MultipleChoices:
+                if (lane is null)
+                {
+                    return Attempt.Done(null);
+                }
+
+                if (TryReadLane(body) is { } answer)
+                {
+                    return Attempt.Done(new LaneQueueLengthResponse(answer.Lane, answer.QueueLength));
+                }
+
+                // Written, but the lane's answer did not come back readable: as good as no answer.
+                Log.NoAnswer(logger, leader.InstanceId, $"HTTP {status} without a lane answer");
+                return Attempt.Unanswered(MaybeSent(leader));
             case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                 Log.KeyRefused(logger, leader.InstanceId, status);
                 return Attempt.Refused(NotSent(

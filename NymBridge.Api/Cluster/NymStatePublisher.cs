@@ -176,10 +176,17 @@ public sealed partial class NymStatePublisher : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Reads the state with the leader key: a state written by an instance that no longer holds the lease (it lost it,
+    /// its successor has not connected yet) says nothing about the connection sends would go through now.
+    /// </summary>
     private async Task ReadAsync()
     {
-        var fields = await _redis.GetDatabase().HashGetAllAsync(_keys.Nym);
-        SetView(Parse(fields));
+        var db = _redis.GetDatabase();
+        var leader = db.StringGetAsync(_keys.Leader);
+        var fields = db.HashGetAllAsync(_keys.Nym);
+        var state = Parse(await fields);
+        SetView(state is not null && LeaderInfo.TryParse(await leader)?.InstanceId == state.InstanceId ? state : null);
     }
 
     internal static LeaderNymState? Parse(HashEntry[] fields)

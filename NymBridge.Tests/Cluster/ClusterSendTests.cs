@@ -138,6 +138,24 @@ public sealed class ClusterSendTests(RedisServer redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_follower_trusts_the_published_connection_only_of_the_instance_that_holds_the_lease()
+    {
+        var keys = new ClusterKeys(_cluster);
+        var db = redis.Connection.GetDatabase();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await db.HashSetAsync(keys.Nym, [new("connected", "1"), new("address", Self), new("instanceId", "ghost"), new("since", now)]);
+        await db.StringSetAsync(keys.Leader, $"2|{now}|ghost|http://ghost.test/", TimeSpan.FromMinutes(1));
+        var follower = Add(ClusterNode.Start(redis, _cluster, "follower", eligible: false));
+        Assert.Equal(_emulator.Address, await follower.Nym.WaitForSelfAddressAsync(CancellationToken.None).DefaultTimeout());
+
+        // "ghost" loses the lease to "other", which has published nothing yet: ghost's word now counts for nothing.
+        await db.StringSetAsync(keys.Leader, $"3|{now}|other|http://other.test/", TimeSpan.FromMinutes(1));
+        await Eventually.WaitUntilAsync(() => follower.Nym.SelfAddress is null, () => follower.Nym.NextStatusChange, "the follower drops the stale state");
+        using var stale = await follower.Client.GetAsync("/self-address").DefaultTimeout();
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, stale.StatusCode);
+    }
+
+    [Fact]
     public async Task Without_a_leader_a_send_is_a_503_with_retry_after_and_nothing_is_written()
     {
         var alone = Add(ClusterNode.Start(redis, _cluster, "alone", eligible: false));
