@@ -16,13 +16,20 @@ public static class ClusterInboxServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.Replace(ServiceDescriptor.Singleton<IInboxStore>(static sp => sp.GetRequiredService<RedisInboxStore>()));
-        services.TryAddSingleton(static sp => new RedisInboxStore(
-            sp.GetRequiredService<IConnectionMultiplexer>(),
-            new RedisInboxKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Name),
-            sp.GetRequiredService<IOptions<InboxOptions>>().Value));
+        services.TryAddSingleton(static sp => CreateStore(sp));
         services.Replace(ServiceDescriptor.Singleton<IInboxCommitObserver, ClusterInboxWriterObserver>());
         services.TryAddSingleton<ClusterInboxTailService>();
         services.AddHostedService(static sp => sp.GetRequiredService<ClusterInboxTailService>());
         return services;
+    }
+
+    private static RedisInboxStore CreateStore(IServiceProvider sp)
+    {
+        // As AddInbox's factory: every section validated first, so a bad Inbox value is listed with the others.
+        sp.GetService<IStartupValidator>()?.Validate();
+        return new RedisInboxStore(
+            sp.GetRequiredService<IConnectionMultiplexer>(),
+            new RedisInboxKeys(sp.GetRequiredService<IOptions<ClusterOptions>>().Value.Name),
+            sp.GetRequiredService<IOptions<InboxOptions>>().Value);
     }
 }

@@ -21,6 +21,7 @@ internal sealed partial class ClusterStatusDurability(IOptions<ClusterOptions> o
     private volatile RedisDurabilityReport? _report;
     private volatile string _pending = "Not probed yet: the bridge asks Redis (CONFIG GET appendonly appendfsync maxmemory-policy) once it has started.";
     private Task? _probe;
+    private volatile bool _disposed;
 
     /// <summary>The verdict, or null until the probe has answered (or when it could not).</summary>
     public RedisDurabilityReport? Report => _report;
@@ -36,6 +37,11 @@ internal sealed partial class ClusterStatusDurability(IOptions<ClusterOptions> o
 
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        if (_disposed)
+        {
+            return; // a host stopped again after its container disposed it (WebApplicationFactory does)
+        }
+
         await _stopping.CancelAsync();
         if (_probe is { } probe)
         {
@@ -51,7 +57,11 @@ internal sealed partial class ClusterStatusDurability(IOptions<ClusterOptions> o
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        _disposed = true;
+        _stopping.Dispose();
+    }
 
     private async Task ProbeAsync(CancellationToken stopping)
     {

@@ -58,6 +58,9 @@ public static class InboxServiceCollectionExtensions
 
     private static IInboxStore CreateStore(IServiceProvider services)
     {
+        // The host builds its hosted services (and MapHub the hub's) before it validates options: validating every
+        // section here first makes a bad Inbox value one error among all the others, not the only one reported.
+        services.GetService<IStartupValidator>()?.Validate();
         var options = services.GetRequiredService<IOptions<InboxOptions>>().Value;
         switch (options.Store)
         {

@@ -31,10 +31,9 @@ public sealed class OptionsValidationTests
         Assert.Contains("MaxMessageBytes", error, StringComparison.Ordinal);
     }
 
-    // Skipped until the inbox's store factory runs the start-up validator before it reads InboxOptions: the host
-    // resolves its hosted services (InboxWriter -> InboxFeed -> IInboxStore) before it validates, and MapHub/MapMetrics
-    // resolve the store at composition, so today the Inbox error is thrown alone.
-    [Theory(Skip = "Until Inbox/InboxServiceCollectionExtensions.CreateStore calls IStartupValidator.Validate() first")]
+    // The host resolves its hosted services (InboxWriter -> InboxFeed -> IInboxStore) and MapHub the hub's before it
+    // validates options; the store factory validates every section first, so the Inbox error is one among all.
+    [Theory]
     [InlineData("Memory")]
     [InlineData("Sqlite")]
     public async Task A_bad_Inbox_value_is_listed_with_a_bad_Nym_value_whichever_the_store(string store)
