@@ -106,7 +106,15 @@ public sealed partial class RedisInboxTail : IAsyncDisposable
 
         if (_subscription is { } subscription)
         {
-            await subscription.UnsubscribeAsync();
+            try
+            {
+                await subscription.UnsubscribeAsync();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The shared connection went first (a host stopped twice, after its container was disposed):
+                // its subscriptions ended with it.
+            }
         }
 
         _stop.Dispose();
