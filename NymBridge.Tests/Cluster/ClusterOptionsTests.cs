@@ -81,7 +81,7 @@ public sealed class ClusterOptionsTests
     [Fact]
     public async Task A_unix_socket_configuration_connects()
     {
-        await using var redis = await TestRedis.StartAsync();
+        await using var redis = await RedisServer.StartAsync("--appendonly", "no");
 
         var options = RedisConnection.Parse(redis.Configuration + ",name=bridge-test,connectTimeout=2000");
         Assert.Equal("bridge-test", options.ClientName);

@@ -16,13 +16,13 @@ namespace NymBridge.Tests.Cluster;
 public sealed class LeaderGateBridgeTests : IAsyncLifetime
 {
     private const string Lease = "00:00:03";
-    private TestRedis _redis = null!;
+    private RedisServer _redis = null!;
     private NymClientEmulator _emulator = null!;
     private readonly List<WebApplicationFactory<Program>> _bridges = [];
 
     public async Task InitializeAsync()
     {
-        _redis = await TestRedis.StartAsync();
+        _redis = await RedisServer.StartAsync("--appendonly", "no");
         _emulator = await TestEmulator.StartAsync();
     }
 
@@ -50,7 +50,7 @@ public sealed class LeaderGateBridgeTests : IAsyncLifetime
 
         await _emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes("to a")).DefaultTimeout();
         await Eventually.WaitUntilAsync(() => Nym(a).GetStatus().FramesReceived >= 2, "a received the message");
-        using var redis = await _redis.ConnectAsync();
+        using var redis = await _redis.ConnectFailingFastAsync();
         await a.Services.GetRequiredService<IHost>().StopAsync().DefaultTimeout();
         // Released by the stop itself, not left to expire.
         Assert.False(await redis.GetDatabase().KeyExistsAsync("{nymbridge}:leader") && !Nym(b).GetStatus().Connected);

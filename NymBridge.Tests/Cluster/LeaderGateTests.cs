@@ -9,10 +9,10 @@ namespace NymBridge.Tests.Cluster;
 public sealed class LeaderGateTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
-    private TestRedis _redis = null!;
+    private RedisServer _redis = null!;
     private readonly List<IAsyncDisposable> _owned = [];
 
-    public async Task InitializeAsync() => _redis = await TestRedis.StartAsync();
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync("--appendonly", "no");
 
     public async Task DisposeAsync()
     {
@@ -88,7 +88,7 @@ public sealed class LeaderGateTests : IAsyncLifetime
 
     private async Task<LeaderLease> StartLeaseAsync(string id, bool eligible = true)
     {
-        var connection = await _redis.ConnectAsync();
+        var connection = await _redis.ConnectFailingFastAsync();
         _owned.Add(connection);
         var options = new ClusterOptions
         {

@@ -11,10 +11,10 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
-    private TestRedis _redis = null!;
+    private RedisServer _redis = null!;
     private readonly List<IAsyncDisposable> _owned = [];
 
-    public async Task InitializeAsync() => _redis = await TestRedis.StartAsync();
+    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync("--appendonly", "no");
 
     public async Task DisposeAsync()
     {
@@ -63,7 +63,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
         // As a crash would: no release, the key stays until its TTL runs out.
         await a.DisposeAsync();
         var clock = Stopwatch.StartNew();
-        using var connection = await _redis.ConnectAsync();
+        using var connection = await _redis.ConnectFailingFastAsync();
         var ttl = await connection.GetDatabase().KeyTimeToLiveAsync("{nymbridge}:leader");
 
         var second = await b.WaitForLeadershipAsync(default).WaitAsync(Timeout);
@@ -103,7 +103,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
         Assert.True(await changes.MoveNextAsync().AsTask().WaitAsync(Timeout));
         Assert.Equal(new LeadershipChange(ClusterRole.Leader, 1, "acquired the leader lease"), changes.Current);
 
-        using var connection = await _redis.ConnectAsync();
+        using var connection = await _redis.ConnectFailingFastAsync();
         await connection.GetDatabase().StringSetAsync("{nymbridge}:leader", "99|0|intruder|http://127.0.0.1:1/", TimeSpan.FromMinutes(1));
         var clock = Stopwatch.StartNew();
 
@@ -146,7 +146,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
         var a = await StartLeaseAsync("a");
         var leadership = await a.WaitForLeadershipAsync(default).WaitAsync(Timeout);
 
-        _redis.Kill();
+        await _redis.KillAsync();
         var clock = Stopwatch.StartNew();
         await WhenCancelledAsync(leadership.Lost).WaitAsync(Timeout);
         Assert.True(clock.Elapsed < Lease, $"gave up only after {clock.Elapsed}");
@@ -169,7 +169,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
 
     private async Task<LeaderLease> StartLeaseAsync(string id, bool eligible = true, bool start = true)
     {
-        var connection = await _redis.ConnectAsync();
+        var connection = await _redis.ConnectFailingFastAsync();
         _owned.Add(connection);
         var options = new ClusterOptions
         {

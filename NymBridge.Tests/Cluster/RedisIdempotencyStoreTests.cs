@@ -18,15 +18,15 @@ public sealed class RedisIdempotencyStoreTests : IAsyncLifetime
     private static readonly ClientRequest Hello = new SendRequest(Recipient, "hello"u8.ToArray());
     private static readonly ClientRequest Other = new SendRequest(Recipient, "other"u8.ToArray());
 
-    private TestRedis _redis = null!;
+    private RedisServer _redis = null!;
     private ConnectionMultiplexer _first = null!, _second = null!;
     private RedisIdempotencyStore _a = null!, _b = null!;
 
     public async Task InitializeAsync()
     {
-        _redis = await TestRedis.StartAsync();
-        _first = await _redis.ConnectAsync();
-        _second = await _redis.ConnectAsync();
+        _redis = await RedisServer.StartAsync("--appendonly", "no");
+        _first = await _redis.ConnectFailingFastAsync();
+        _second = await _redis.ConnectFailingFastAsync();
         _a = Store(_first);
         _b = Store(_second);
     }
@@ -132,7 +132,7 @@ public sealed class RedisIdempotencyStoreTests : IAsyncLifetime
     [Fact]
     public async Task Without_redis_a_keyed_send_is_refused_as_unavailable_and_not_sent()
     {
-        _redis.Kill();
+        await _redis.KillAsync();
         var sends = 0;
         await Assert.ThrowsAsync<NymUnavailableException>(() =>
             _a.RunAsync("k5", Hello, () => { sends++; return Task.FromResult(new SendResult(5)); }).WaitAsync(Timeout));

@@ -57,6 +57,39 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
 
     public async Task InitializeAsync() => await StartProcessAsync();
 
+    /// <summary>The <c>Cluster:Redis</c> value for this server.</summary>
+    public string Configuration => "!" + SocketPath;
+
+    /// <summary>
+    /// A connection as the bridge parses <see cref="Configuration"/>, with short timeouts: for tests that watch how
+    /// the lease and the stores behave when Redis stops answering (<see cref="Pause"/>, <see cref="KillAsync"/>).
+    /// </summary>
+    public async Task<ConnectionMultiplexer> ConnectFailingFastAsync()
+    {
+        var options = NymBridge.Api.Cluster.RedisConnection.Parse(Configuration);
+        options.AbortOnConnectFail = true;
+        options.ConnectTimeout = 2000;
+        options.SyncTimeout = options.AsyncTimeout = 2000;
+        return await ConnectionMultiplexer.ConnectAsync(options).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>SIGSTOP: the server keeps its socket and data but answers nothing, as a paused machine.</summary>
+    public void Pause() => Signal("-STOP");
+
+    /// <summary>SIGCONT after <see cref="Pause"/>.</summary>
+    public void Resume() => Signal("-CONT");
+
+    private void Signal(string signal)
+    {
+        if (_process is not { HasExited: false } process)
+        {
+            return;
+        }
+
+        using var kill = Process.Start("kill", [signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit(10_000);
+    }
+
     /// <summary>A client connection that reconnects quickly after a restart.</summary>
     public async Task<ConnectionMultiplexer> ConnectAsync()
     {
