@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Nym;
 using NymBridge.Protocol;
 
@@ -40,6 +41,7 @@ public sealed partial class InboxWriter : IInboundSink, IInboxCounters, IHostedL
     private readonly ILogger<InboxWriter> _logger;
     private readonly Channel<InboxEvent> _queue;
     private readonly CancellationTokenSource _giveUp = new();
+    private readonly RunOnce _stop = new();
 
     private Task<int>? _loop;
     private long _accepted;
@@ -113,9 +115,11 @@ public sealed partial class InboxWriter : IInboundSink, IInboxCounters, IHostedL
     /// After every hosted service stopped (the nym-client reader has delivered its last event): stops accepting,
     /// stores everything already accepted, ends subscriptions and waiting reads, and closes the store. When
     /// <paramref name="cancellationToken"/> fires (the host's shutdown timeout) while the store keeps failing,
-    /// the events still waiting are lost, and logged as such.
+    /// the events still waiting are lost, and logged as such. A second call waits for the first.
     /// </summary>
-    public async Task StoppedAsync(CancellationToken cancellationToken)
+    public Task StoppedAsync(CancellationToken cancellationToken) => _stop.RunAsync(() => StopOnceAsync(cancellationToken));
+
+    private async Task StopOnceAsync(CancellationToken cancellationToken)
     {
         _queue.Writer.TryComplete();
         var lost = 0;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Messages;
 
@@ -23,6 +24,7 @@ public sealed class WebhookDispatcher(
     IServiceProvider services) : IHostedService
 {
     private readonly Dictionary<string, WebhookEndpoint> _endpoints = new(StringComparer.OrdinalIgnoreCase);
+    private readonly RunOnce _stop = new();
 
     public IReadOnlyCollection<WebhookEndpoint> Endpoints => _endpoints.Values;
 
@@ -48,11 +50,12 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>The store closes after every endpoint committed what it decided; a second stop waits for the first.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _stop.RunAsync(async () =>
     {
         await Task.WhenAll(_endpoints.Values.Select(e => e.DisposeAsync().AsTask()));
         await store.DisposeAsync();
-    }
+    });
 }
 
 /// <summary>What an endpoint reads of the inbox: the feed it follows, the retention counters it checks, the views it sends.</summary>

@@ -119,7 +119,7 @@ public sealed partial class WebhookEndpoint
     private void Launch(WebhookDelivery delivery, InboxEvent? e, CancellationToken stopping) =>
         Track(Task.Run(() => DeliverAsync(delivery, e, stopping), CancellationToken.None));
 
-    /// <summary>Deliveries and outcome commits: <see cref="StopAsync"/> waits for them.</summary>
+    /// <summary>Deliveries, each until its outcome commits: <see cref="StopAsync"/> waits for them.</summary>
     private void Track(Task task)
     {
         _running.TryAdd(task, 0);

@@ -4,18 +4,16 @@ namespace NymBridge.Api.Webhooks;
 /// Few commits per delivery: new events are admitted up to <see cref="AdmitBatch"/> at a time in one
 /// transaction (their rows due at once, started in seq order as slots free up), and every change goes
 /// through one group commit: changes made while a commit runs are committed together by the next one.
-/// A finished attempt frees its slot when its outcome is decided, before that outcome commits: a crash
-/// in between only sends the event again (its row is still there), and the reply claim, which is what
-/// keeps a reply single, is committed on its own before the Reply frame (<see cref="WebhookReplier"/>).
+/// A finished attempt holds its slot until its outcome is committed, so what a crash can send again is
+/// bounded by <c>Concurrency</c>; the slots finishing while one commit runs share the next one.
 /// </remarks>
 public sealed partial class WebhookEndpoint
 {
     /// <summary>
     /// Changes the in-memory state and commits the same change, in the order the changes were made; the task
-    /// ends once it is committed. <paramref name="leadInline"/> false: when this change starts a commit, it runs
-    /// on another thread, so the caller (a delivery going on to its next event) does not wait for it.
+    /// ends once it is committed.
     /// </summary>
-    private Task MutateAsync(Func<WebhookStateChange?> mutate, bool leadInline = true)
+    private Task MutateAsync(Func<WebhookStateChange?> mutate)
     {
         Task committed;
         bool lead;
@@ -26,27 +24,17 @@ public sealed partial class WebhookEndpoint
             {
                 if (change is null)
                 {
-                    committed = Task.CompletedTask;
-                    lead = false;
+                    return Task.CompletedTask;
                 }
-                else
-                {
-                    _toCommit.Add(change);
-                    committed = _nextCommit.Task;
-                    // An inline leader (an admission, due before its first attempt) takes over from a waiting one.
-                    lead = !_committing || (leadInline && _windowOpen);
-                    _windowOpen = lead ? !leadInline : _windowOpen;
-                    _committing = true;
-                }
+
+                _toCommit.Add(change);
+                committed = _nextCommit.Task;
+                lead = !_committing;
+                _committing = true;
             }
         }
 
-        if (!lead)
-        {
-            return committed;
-        }
-
-        return leadInline ? LeadCommitAsync(committed) : Task.Run(() => LeadLaterAsync(committed), CancellationToken.None);
+        return lead ? LeadCommitAsync(committed) : committed;
     }
 
     /// <summary>
@@ -59,32 +47,6 @@ public sealed partial class WebhookEndpoint
         await CommitQueuedAsync();
         await mine;
     }
-
-    /// <summary>
-    /// Outcomes need not be durable at once (until they are, a crash only sends those events again): waiting
-    /// <see cref="OutcomeWindow"/> lets the outcomes of every slot share one commit. Real time, not the endpoint's
-    /// <see cref="TimeProvider"/>: it only decides how many changes share a commit, nothing anyone schedules on.
-    /// An admission queued meanwhile commits everything at once, without waiting.
-    /// </summary>
-    private async Task LeadLaterAsync(Task mine)
-    {
-        await Task.Delay(OutcomeWindow, CancellationToken.None);
-        bool still;
-        lock (_commitLock)
-        {
-            still = _windowOpen;
-            _windowOpen = false;
-        }
-
-        if (still)
-        {
-            await CommitQueuedAsync();
-        }
-
-        await mine;
-    }
-
-    private static readonly TimeSpan OutcomeWindow = TimeSpan.FromMilliseconds(2);
 
     private async Task CommitQueuedAsync()
     {

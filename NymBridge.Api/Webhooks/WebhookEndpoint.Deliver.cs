@@ -55,7 +55,7 @@ public sealed partial class WebhookEndpoint
             var reply = answer.Succeeded
                 ? await _replier.ReplyAsync(StoreKey, _options, e, answer, _store, _time, stopping)
                 : WebhookReplier.None;
-            Record(delivery, e.Seq, webhookId, attempt, at, answer, reply);
+            await RecordAsync(delivery, e.Seq, webhookId, attempt, at, answer, reply);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -90,14 +90,16 @@ public sealed partial class WebhookEndpoint
         return new WebhookStateChange(_row, Deletes: [seq]);
     });
 
-    private void Record(WebhookDelivery delivery, long seq, string webhookId, int attempt, DateTimeOffset at, WebhookResponse answer, string reply)
+    /// <summary>
+    /// Decides the outcome and holds the slot until it is committed: until then the event's row is in the store,
+    /// so a crash sends it again, and a slot that went on meanwhile would let more than <c>Concurrency</c> events
+    /// be sent again after a crash.
+    /// </summary>
+    private async Task RecordAsync(WebhookDelivery delivery, long seq, string webhookId, int attempt, DateTimeOffset at, WebhookResponse answer, string reply)
     {
         var outcome = Succeeded;
-        // The slot is free once the outcome is decided, and the delivery goes on while it commits: until then
-        // its row stays in the store, so a crash in between only sends this event again.
         var committed = MutateAsync(() =>
         {
-            _inFlight.Remove(seq);
             var now = _time.GetUtcNow();
             var logged = new WebhookAttempt(++_lastAttemptId, webhookId, seq, attempt, at, (long)answer.Duration.TotalMilliseconds,
                 answer.Status, answer.Error, answer.ResponseBytes, reply);
@@ -149,8 +151,7 @@ public sealed partial class WebhookEndpoint
 
             _deliveries[seq] = next;
             return new WebhookStateChange(_row, Upserts: [next], Attempt: logged);
-        }, leadInline: false);
-        Track(ObserveAsync(committed));
+        });
 
         _metrics.Delivery(Name, outcome, answer.Duration);
         if (reply is WebhookReplier.Sent or WebhookReplier.Late)
@@ -161,10 +162,7 @@ public sealed partial class WebhookEndpoint
         {
             _metrics.Reply(Name, "refused");
         }
-    }
 
-    private async Task ObserveAsync(Task committed)
-    {
         try
         {
             await committed;
@@ -174,6 +172,13 @@ public sealed partial class WebhookEndpoint
 #pragma warning restore CA1031
         {
             Log.StateFailed(_logger, Name, e);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _inFlight.Remove(seq);
+            }
         }
     }
 

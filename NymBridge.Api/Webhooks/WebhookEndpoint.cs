@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using NymBridge.Api.Hosting;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Messages;
 
@@ -15,9 +16,11 @@ namespace NymBridge.Api.Webhooks;
 /// </summary>
 /// <remarks>
 /// <para>
-/// At least once: an event's admission (cursor past it, a delivery row due now) is committed before its
-/// first attempt, and the row goes only when its outcome commits. A crash leaves the rows of the events
-/// admitted and not yet recorded due, so a restart sends exactly those again, with the same webhook-id.
+/// At least once: an event's admission (cursor past it, a delivery row due now) is committed in one
+/// transaction with the others of its batch, and its row goes only when its outcome commits; its slot is
+/// held until then. A crash leaves due the rows of events admitted and not yet recorded (and admits again an
+/// event whose admission had not committed), so a restart sends again only what was in flight — at most
+/// <c>Concurrency</c> events —, with the same webhook-id.
 /// </para>
 /// <para>
 /// No polling: the loop sleeps on one signal, set by the inbox subscription (woken by the inbox commit),
@@ -50,14 +53,14 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     // Events admitted and not started yet, kept so their first attempt needs no store read.
     private readonly Dictionary<long, InboxEvent> _admitted = [];
     private readonly HashSet<long> _inFlight = [];
-    private readonly ConcurrentDictionary<Task, byte> _running = new();
+    private readonly ConcurrentDictionary<Task, byte> _running = new(); // deliveries, each until its outcome commits
     private readonly Channel<InboxEvent> _incoming;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly RunOnce _stop = new();
     private TaskCompletionSource _signal = NewSignal();
     private List<WebhookStateChange> _toCommit = [];
     private TaskCompletionSource _nextCommit = NewSignal();
-    private bool _committing; // a commit runs or a leader waits out the outcome window
-    private bool _windowOpen; // the leader waits: an admission may take its place at once
+    private bool _committing;
     private WebhookEndpointRow _row = null!;
     private long _lastAttemptId;
     private Task? _loop;
@@ -121,14 +124,14 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
     }
 
-    /// <summary>Stops starting deliveries and abandons those in flight: their rows stay due, so the next start sends them again.</summary>
-    public async Task StopAsync()
-    {
-        if (_stopping.IsCancellationRequested)
-        {
-            return;
-        }
+    /// <summary>
+    /// Stops starting deliveries and abandons those in flight: their rows stay due, so the next start sends them
+    /// again. Outcomes already decided are committed first. Every call waits for the same stop.
+    /// </summary>
+    public Task StopAsync() => _stop.RunAsync(StopOnceAsync);
 
+    private async Task StopOnceAsync()
+    {
         await _stopping.CancelAsync();
         Kick();
         var tasks = new List<Task>(_running.Keys);
@@ -143,8 +146,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         }
 
         await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        // A delivery that ended meanwhile tracked the commit of its outcome after the list above was taken:
-        // wait for those too, or the store closes under them and a restart sends those events again.
+        // A delivery the loop launched as the stop began is not in the list above.
         while (!_running.IsEmpty)
         {
             await Task.WhenAll(_running.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
