@@ -29,6 +29,8 @@ public interface IInboxFeed
     /// Every committed event with seq &gt; <paramref name="afterSeq"/>, in order, without duplicates: first the
     /// retained backlog, then live events as batches commit. Ends when the inbox stops or the bridge begins to stop.
     /// A seq that is not the previous one's + 1 means retention evicted the events between (see <see cref="InboxSeq"/>).
+    /// Throws <see cref="InboxUnavailableException"/> when a read of the store it needs fails (cluster mode: Redis);
+    /// a caller ends its client's stream or connection then, so the client reconnects and resumes.
     /// </summary>
     IAsyncEnumerable<InboxEvent> SubscribeAsync(long afterSeq, CancellationToken cancellationToken = default);
 
