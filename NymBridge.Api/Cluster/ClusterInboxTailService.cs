@@ -76,7 +76,7 @@ internal sealed partial class ClusterInboxTailService : IHostedService, IInboxTa
             await _tail.StartAsync(cancellationToken);
             return true;
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or InboxUnavailableException)
         {
             // The message may name the server's address: only the type goes out.
             Log.StartDeferred(_logger, e.GetType().Name, RedisInboxTail.DefaultTick.TotalMilliseconds);

@@ -42,6 +42,7 @@ internal static class RedisInboxScripts
           end
           if not s.epoch or not consistent then
             redis.call('DEL', KEYS[1], KEYS[3])
+            redis.call('HDEL', KEYS[2], 'batch', 'batch_first')
             s.count = 0
             s.bytes = 0
             s.cursor = s.seq
@@ -64,25 +65,32 @@ internal static class RedisInboxScripts
 
     /// <summary>
     /// Appends a batch. <c>ARGV[2]</c> the notification channel, <c>ARGV[3]</c> the capacity (events),
-    /// <c>ARGV[4]</c> the byte bound, then per event its header and its payload (two values each).
-    /// Answers <c>{state, first seq assigned}</c>.
+    /// <c>ARGV[4]</c> the byte bound, <c>ARGV[5]</c> the batch id, then per event its header and its payload (two
+    /// values each). Answers <c>{state, first seq assigned}</c>.
     /// </summary>
     /// <remarks>
-    /// XADD with explicit ids <c>seq-0</c>, then exact eviction of the oldest (never the newest) until both bounds
+    /// <para>Idempotent per batch: the hash keeps the last batch id applied (<c>batch</c>) and its first seq
+    /// (<c>batch_first</c>). A call with that id again — the writer's retry after a lost reply — appends nothing and
+    /// answers with the first run's seq, so a batch whose reply was lost is never appended twice.</para>
+    /// <para>XADD with explicit ids <c>seq-0</c>, then exact eviction of the oldest (never the newest) until both bounds
     /// hold: the sizes list says how many bytes each eviction frees, XTRIM MAXLEN (without <c>~</c>) removes them.
-    /// Evicted seqs beyond the queue cursor count as dropped. Then PUBLISH of the last seq.
+    /// Evicted seqs beyond the queue cursor count as dropped. Then PUBLISH of the last seq.</para>
     /// </remarks>
     public const string Append = Prelude + """
         local s = state()
+        local applied = redis.call('HMGET', KEYS[2], 'batch', 'batch_first')
+        if applied[1] == ARGV[5] then
+          return { meta(s), tonumber(applied[2]) }
+        end
         local capacity = tonumber(ARGV[3])
         local max_bytes = tonumber(ARGV[4])
-        local n = (#ARGV - 4) / 2
+        local n = (#ARGV - 5) / 2
         local first_new = s.seq + 1
         local sizes = {}
         for i = 0, n - 1 do
-          local p = ARGV[6 + 2 * i]
+          local p = ARGV[7 + 2 * i]
           s.seq = s.seq + 1
-          redis.call('XADD', KEYS[1], id(s.seq), 'h', ARGV[5 + 2 * i], 'p', p)
+          redis.call('XADD', KEYS[1], id(s.seq), 'h', ARGV[6 + 2 * i], 'p', p)
           sizes[#sizes + 1] = #p
           s.bytes = s.bytes + #p
           if #sizes == 1000 then
@@ -122,7 +130,8 @@ internal static class RedisInboxScripts
           s.bytes = s.bytes - freed
         end
         s.ver = s.ver + 1
-        redis.call('HSET', KEYS[2], 'seq', s.seq, 'count', s.count, 'bytes', s.bytes, 'dropped', s.dropped, 'evicted', s.evicted, 'ver', s.ver)
+        redis.call('HSET', KEYS[2], 'seq', s.seq, 'count', s.count, 'bytes', s.bytes, 'dropped', s.dropped, 'evicted', s.evicted, 'ver', s.ver,
+          'batch', ARGV[5], 'batch_first', first_new)
         redis.call('PUBLISH', ARGV[2], string.format('%d', s.seq))
         return { meta(s), first_new }
         """;

@@ -30,6 +30,11 @@ public sealed class RedisInboxStore : IInboxStore, IInboxEpochReads
     private readonly RedisValue _maxBytes;
     private readonly Lock _lock = new();
     private State _state = new(string.Empty, 0, 0, new InboxStats(0, 0, 0, 0, 0, 0, 0));
+    // Batch ids: this store's own prefix (one per process start) and a counter.
+    private readonly string _writerId = Guid.NewGuid().ToString("N");
+    private long _batches;
+    // The last batch whose script call lost its reply, until the writer's retry sends it again.
+    private UnconfirmedAppend? _unconfirmed;
 
     public RedisInboxStore(IConnectionMultiplexer redis, RedisInboxKeys keys, InboxOptions options)
     {
@@ -59,11 +64,24 @@ public sealed class RedisInboxStore : IInboxStore, IInboxEpochReads
         {
             await ReadPageAsync(0, 0, cancellationToken);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        catch (InboxUnavailableException)
         {
         }
     }
 
+    /// <remarks>
+    /// <para>
+    /// Idempotent per batch: every script call carries a batch id (this store's writer id and a counter), and the
+    /// script records the last one it applied in <c>{name}:meta</c>. When a reply is lost (a timeout, a dropped
+    /// connection) the script may have run or not; the writer then retries the same events, and this store sends
+    /// them again under the same id, so a script that already ran answers with its earlier seqs instead of
+    /// appending a second copy.
+    /// </para>
+    /// <para>
+    /// The writer's retry is recognised by its events: it retries the very same <see cref="InboxEvent"/> objects,
+    /// possibly with more accepted meanwhile after them; those go in a second call, as a batch of their own.
+    /// </para>
+    /// </remarks>
     public async Task<IReadOnlyList<InboxEvent>> AppendAsync(IReadOnlyList<InboxEvent> events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -72,27 +90,91 @@ public sealed class RedisInboxStore : IInboxStore, IInboxEpochReads
             return [];
         }
 
-        var args = new RedisValue[4 + (2 * events.Count)];
+        var appended = new List<InboxEvent>(events.Count);
+        if (TakeUnconfirmed(events) is { } unconfirmed)
+        {
+            // Its confirmed part is in (with these seqs); the part whose reply was lost goes again under its id:
+            // appended now if that call never ran, else answered from the first run.
+            appended.AddRange(unconfirmed.Confirmed);
+            await AppendBatchAsync(unconfirmed.Id, events, appended, unconfirmed.Events.Length, cancellationToken);
+        }
+
+        if (appended.Count < events.Count)
+        {
+            await AppendBatchAsync(NextBatchId(), events, appended, events.Count, cancellationToken);
+        }
+
+        return appended;
+    }
+
+    /// <summary>This instance's writer id and batch counter: unique across instances and restarts.</summary>
+    private string NextBatchId() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{_writerId}:{Interlocked.Increment(ref _batches)}");
+
+    /// <summary>The append whose last call lost its reply, when <paramref name="events"/> begin with its very events (a retry); else null, and it is forgotten.</summary>
+    private UnconfirmedAppend? TakeUnconfirmed(IReadOnlyList<InboxEvent> events)
+    {
+        var unconfirmed = Interlocked.Exchange(ref _unconfirmed, null);
+        if (unconfirmed is null || events.Count < unconfirmed.Events.Length)
+        {
+            return null;
+        }
+
+        for (var i = 0; i < unconfirmed.Events.Length; i++)
+        {
+            if (!ReferenceEquals(events[i], unconfirmed.Events[i]))
+            {
+                return null;
+            }
+        }
+
+        return unconfirmed;
+    }
+
+    /// <summary>
+    /// Appends <c>events[appended.Count..end)</c> as one batch under <paramref name="batchId"/>, adding them with their
+    /// seqs to <paramref name="appended"/>. When the reply is lost, remembers what a retry must send again under the same id.
+    /// </summary>
+    private async Task AppendBatchAsync(string batchId, IReadOnlyList<InboxEvent> events, List<InboxEvent> appended, int end, CancellationToken cancellationToken)
+    {
+        var start = appended.Count;
+        var count = end - start;
+        var args = new RedisValue[5 + (2 * count)];
         args[0] = NewEpochId();
         args[1] = _keys.Notifications;
         args[2] = _capacity;
         args[3] = _maxBytes;
-        for (var i = 0; i < events.Count; i++)
+        args[4] = batchId;
+        for (var i = 0; i < count; i++)
         {
-            args[4 + (2 * i)] = RedisInboxCodec.Header(events[i]);
-            args[5 + (2 * i)] = events[i].Payload;
+            args[5 + (2 * i)] = RedisInboxCodec.Header(events[start + i]);
+            args[6 + (2 * i)] = events[start + i].Payload;
         }
 
-        var reply = (RedisResult[])(await EvaluateAsync(RedisInboxScripts.Append, args, cancellationToken))!;
+        RedisResult[] reply;
+        try
+        {
+            reply = (RedisResult[])(await EvaluateAsync(RedisInboxScripts.Append, args, cancellationToken))!;
+        }
+        catch (InboxUnavailableException)
+        {
+            // The script may have run: the writer's retry of these events goes under the same id.
+            var sent = new InboxEvent[end];
+            for (var i = 0; i < end; i++)
+            {
+                sent[i] = events[i];
+            }
+
+            Volatile.Write(ref _unconfirmed, new UnconfirmedAppend(sent, [.. appended], batchId));
+            throw;
+        }
+
         Observe(reply[0]);
         var first = (long)reply[1];
-        var appended = new InboxEvent[events.Count];
-        for (var i = 0; i < appended.Length; i++)
+        for (var i = 0; i < count; i++)
         {
-            appended[i] = events[i] with { Seq = first + i };
+            appended.Add(events[start + i] with { Seq = first + i });
         }
-
-        return appended;
     }
 
     public async Task<IReadOnlyList<InboxEvent>> ReadAfterAsync(long afterSeq, int max, CancellationToken cancellationToken)
@@ -124,7 +206,16 @@ public sealed class RedisInboxStore : IInboxStore, IInboxEpochReads
 
         cancellationToken.ThrowIfCancellationRequested();
         var id = $"{seq}-0";
-        var entries = await _db.StreamRangeAsync(_keys.Stream, id, id, count: 1);
+        StreamEntry[] entries;
+        try
+        {
+            entries = await _db.StreamRangeAsync(_keys.Stream, id, id, count: 1);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw new InboxUnavailableException(e);
+        }
+
         return entries.Length == 0 ? null : RedisInboxCodec.Decode(entries[0]);
     }
 
@@ -144,12 +235,25 @@ public sealed class RedisInboxStore : IInboxStore, IInboxEpochReads
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private Task<RedisResult> EvaluateAsync(string script, RedisValue[] args, CancellationToken cancellationToken)
+    private async Task<RedisResult> EvaluateAsync(string script, RedisValue[] args, CancellationToken cancellationToken)
     {
         // StackExchange.Redis takes no token: a script, once sent, runs to its end on the server anyway.
         cancellationToken.ThrowIfCancellationRequested();
-        return _db.ScriptEvaluateAsync(script, _scriptKeys, args);
+        try
+        {
+            return await _db.ScriptEvaluateAsync(script, _scriptKeys, args);
+        }
+        catch (Exception e) when (IsUnavailable(e))
+        {
+            throw new InboxUnavailableException(e);
+        }
     }
+
+    /// <summary>
+    /// Redis not reachable, not answering in time, or refusing for now (a server error such as OOM under
+    /// <c>noeviction</c>, LOADING, BUSY): for a reader, the inbox cannot be read now and may be later.
+    /// </summary>
+    private static bool IsUnavailable(Exception e) => e is RedisException or RedisTimeoutException;
 
     private static RedisValue NewEpochId() => Guid.NewGuid().ToString("N");
 
@@ -174,6 +278,11 @@ public sealed class RedisInboxStore : IInboxStore, IInboxEpochReads
 
         return seen;
     }
+
+    /// <param name="Events">What the lost call's append was given up to its batch, as the retry must begin.</param>
+    /// <param name="Confirmed">The first of them, appended by earlier calls, with their seqs.</param>
+    /// <param name="Id">The batch id of the rest, the call whose reply was lost.</param>
+    private sealed record UnconfirmedAppend(InboxEvent[] Events, InboxEvent[] Confirmed, string Id);
 
     /// <param name="EpochAt">When the epoch began, server time in µs: a later epoch is newer whatever its version.</param>
     /// <param name="Version">Bumped by every write within the epoch.</param>

@@ -29,8 +29,24 @@ public interface IInboxFeed
     /// Every committed event with seq &gt; <paramref name="afterSeq"/>, in order, without duplicates: first the
     /// retained backlog, then live events as batches commit. Ends when the inbox stops or the bridge begins to stop.
     /// A seq that is not the previous one's + 1 means retention evicted the events between (see <see cref="InboxSeq"/>).
+    /// Throws <see cref="InboxUnavailableException"/> when a read of the store it needs fails (cluster mode: Redis);
+    /// a caller ends its client's stream or connection then, so the client reconnects and resumes.
     /// </summary>
     IAsyncEnumerable<InboxEvent> SubscribeAsync(long afterSeq, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// As <see cref="SubscribeAsync(long, CancellationToken)"/>, only within <paramref name="epoch"/>: when the store is
+    /// in another epoch, already or later, the subscription ends after the events of this one (or at once), so a
+    /// caller that labels its events with <paramref name="epoch"/> (SSE's <c>ready</c>) can never label them wrongly.
+    /// </summary>
+    /// <param name="epoch">Typically what <see cref="ReadEpochAsync"/> just answered.</param>
+    IAsyncEnumerable<InboxEvent> SubscribeAsync(long afterSeq, string epoch, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The store's epoch as the store has it now: <see cref="Epoch"/> when it is fixed (no round trip); a read of the
+    /// store when it may change (cluster mode), which throws <see cref="InboxUnavailableException"/> when it cannot be reached.
+    /// </summary>
+    ValueTask<string> ReadEpochAsync(CancellationToken cancellationToken);
 
     /// <summary>One retained event (for <c>GET /messages/{seq}/payload</c>), or null when evicted or never assigned.</summary>
     Task<InboxEvent?> GetAsync(long seq, CancellationToken cancellationToken);

@@ -23,12 +23,45 @@ public sealed partial class InboxFeed
     /// instead (the inbox is a log, so nothing is lost unless retention evicts it first), then goes live again.
     /// </para>
     /// </remarks>
-    public async IAsyncEnumerable<InboxEvent> SubscribeAsync(long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<InboxEvent> SubscribeAsync(long afterSeq, CancellationToken cancellationToken = default) =>
+        // The epoch this subscription's seqs belong to, when it may change at run time: a catch-up read in another ends it.
+        SubscribeInAsync(afterSeq, _epochReads is null ? null : _store.Epoch, cancellationToken);
+
+    /// <remarks>
+    /// A store with a fixed epoch (SQLite, memory) is checked once, here: the subscription is then the one above,
+    /// no slower. A store whose epoch may change (Redis) is checked by every catch-up read, the first included,
+    /// which comes before any event: so no event of another epoch is ever yielded, whatever changed in between.
+    /// </remarks>
+    public IAsyncEnumerable<InboxEvent> SubscribeAsync(long afterSeq, string epoch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(epoch);
+        if (_epochReads is not null)
+        {
+            return SubscribeInAsync(afterSeq, epoch, cancellationToken);
+        }
+
+        return string.Equals(epoch, _store.Epoch, StringComparison.Ordinal)
+            ? SubscribeInAsync(afterSeq, null, cancellationToken)
+            : NoEventsAsync();
+    }
+
+    public ValueTask<string> ReadEpochAsync(CancellationToken cancellationToken) =>
+        _epochReads is null ? ValueTask.FromResult(_store.Epoch) : ReadStoreEpochAsync(_epochReads, cancellationToken);
+
+    private static async ValueTask<string> ReadStoreEpochAsync(IInboxEpochReads reads, CancellationToken cancellationToken) =>
+        (await reads.ReadPageAsync(0, 0, cancellationToken)).Epoch;
+
+    private static async IAsyncEnumerable<InboxEvent> NoEventsAsync()
+    {
+        await Task.CompletedTask;
+        yield break;
+    }
+
+    /// <param name="epoch">Null: a store with a fixed epoch, never checked; else the epoch every catch-up read must find.</param>
+    private async IAsyncEnumerable<InboxEvent> SubscribeInAsync(long afterSeq, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
         var subscriber = new Subscriber();
-        // The epoch this subscription's seqs belong to, when it may change at run time: a catch-up read in another ends it.
-        var epoch = _epochReads is null ? null : _store.Epoch;
         AddSubscriber(subscriber);
         // Cancellation completes the buffer once, so the waits below need no token: a token per wait would
         // cost every wait an operation object and a registration (per delivery, across every subscriber).

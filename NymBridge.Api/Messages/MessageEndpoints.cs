@@ -35,7 +35,8 @@ public static class MessageEndpoints
                              "retained event; truncated=true means events after your cursor were evicted by retention.")
             .Produces<MessageList>(StatusCodes.Status200OK)
             .WithResponseExample(StatusCodes.Status200OK, OpenApiExamples.Messages)
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         group.MapGet("/{seq}/payload", PayloadAsync)
             .WithName("GetMessagePayload")
@@ -43,9 +44,10 @@ public static class MessageEndpoints
             .WithDescription("The bytes exactly as received, as application/octet-stream. 404 once retention has evicted the event.")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        group.MapGet("/stream", Stream)
+        group.MapGet("/stream", StreamAsync)
             .WithName("StreamMessages")
             .WithSummary("Inbound messages as Server-Sent Events")
             .WithDescription("text/event-stream. Every inbound event is a default (unnamed) event, so EventSource's onmessage gets them all: " +
@@ -57,7 +59,8 @@ public static class MessageEndpoints
                              "A retry hint of " + StreamRetryMilliseconds + " ms tells the browser how soon to reconnect. " +
                              "No event is named open, error or message: those are EventSource's own.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         return group;
     }
@@ -121,7 +124,7 @@ public static class MessageEndpoints
     /// <param name="lastEventId">Resume after this seq; the browser sends it by itself when it reconnects, and it wins over after.</param>
     /// <param name="after">Resume after this seq (a cursor or an event id); without it or Last-Event-ID, new events only.</param>
     /// <param name="epoch">The epoch of the cursor: when it is not the store's, the stream starts with reset and replays from the oldest retained event.</param>
-    private static Results<ServerSentEventsResult<object>, ProblemHttpResult> Stream(
+    private static async Task<Results<ServerSentEventsResult<object>, ProblemHttpResult>> StreamAsync(
         HttpContext http, IInboxFeed inbox, EventViews views, BridgeMetrics metrics,
         [FromHeader(Name = "Last-Event-ID"), OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? lastEventId,
         [OpenApiInteger("0", OpenApiIntegerAttribute.Int64Max)] string? after,
@@ -134,32 +137,53 @@ public static class MessageEndpoints
             return Problems.Validation(errors);
         }
 
-        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, views, metrics, start, epoch, http.RequestAborted));
+        // Before the response starts: a store that cannot be reached (cluster mode) is a 503 with Retry-After, not a
+        // stream that opens and says nothing. Read once here; the subscription holds to this epoch, so every event
+        // the stream sends belongs to the epoch its ready (or reset) said.
+        var current = await inbox.ReadEpochAsync(http.RequestAborted);
+        return TypedResults.ServerSentEvents(StreamEventsAsync(inbox, views, metrics, start, epoch, current, http.RequestAborted));
     }
 
     private static async IAsyncEnumerable<SseItem<object>> StreamEventsAsync(
-        IInboxFeed inbox, EventViews views, BridgeMetrics metrics, long? start, string? epoch, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IInboxFeed inbox, EventViews views, BridgeMetrics metrics, long? start, string? epoch, string current,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Counted while the stream is written: disposing the enumerator (the client left) ends it.
         using var subscriber = metrics.SseStream();
         var after = start ?? inbox.LastSeq;
-        if (epoch is not null && !string.Equals(epoch, inbox.Epoch, StringComparison.Ordinal))
+        if (epoch is not null && !string.Equals(epoch, current, StringComparison.Ordinal))
         {
-            yield return Control(new StreamNotice(inbox.Epoch, after, "The epoch is not this store's: starting from the oldest retained event."), ResetEvent);
+            yield return Control(new StreamNotice(current, after, "The epoch is not this store's: starting from the oldest retained event."), ResetEvent);
             after = 0;
         }
         else
         {
             // Sent at once, so the client sees the stream open (and learns the epoch) before any message arrives.
-            yield return Control(new StreamNotice(inbox.Epoch, after, "Streaming events after this cursor."), ReadyEvent);
+            yield return Control(new StreamNotice(current, after, "Streaming events after this cursor."), ReadyEvent);
         }
 
         var last = after;
-        await foreach (var e in inbox.SubscribeAsync(after, cancellationToken))
+        // Ends when the store moves to another epoch (the client comes back with its epoch and is told reset), and when
+        // the store cannot be read: the response then ends too, and EventSource reconnects with Last-Event-ID.
+        await using var events = inbox.SubscribeAsync(after, current, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
         {
+            try
+            {
+                if (!await events.MoveNextAsync())
+                {
+                    break;
+                }
+            }
+            catch (InboxUnavailableException)
+            {
+                break;
+            }
+
+            var e = events.Current;
             if (InboxSeq.IsGap(last, e.Seq))
             {
-                yield return Control(new StreamNotice(inbox.Epoch, last, $"Events {last + 1} to {e.Seq - 1} were evicted before they could be sent."), TruncatedEvent);
+                yield return Control(new StreamNotice(current, last, $"Events {last + 1} to {e.Seq - 1} were evicted before they could be sent."), TruncatedEvent);
             }
 
             last = e.Seq;

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Messages;
 
@@ -23,6 +24,13 @@ namespace NymBridge.Api.Realtime;
 /// </remarks>
 internal sealed partial class HubPump(HubConnectionContext connection)
 {
+    /// <summary>What the client is told when its subscription ended while the bridge runs; it names no event and no address.</summary>
+    public const string ReconnectError =
+        "The inbox subscription ended: the inbox store could not be read, or its log began a new epoch. Reconnect and call Replay(after) with the last seq you have.";
+
+    private static readonly CloseMessage ReconnectClose = new(ReconnectError, allowReconnect: true);
+    private static readonly TimeSpan CloseWriteTimeout = TimeSpan.FromSeconds(5);
+
     private long _from;
     private long _last;
     private bool _started;
@@ -117,7 +125,16 @@ internal sealed partial class HubPump(HubConnectionContext connection)
         var epoch = inbox.Epoch;
         while (cursor < upTo)
         {
-            var page = await inbox.ReadAsync(cursor, null, inbox.MaxPage, TimeSpan.Zero, cancellationToken);
+            InboxReadResult page;
+            try
+            {
+                page = await inbox.ReadAsync(cursor, null, inbox.MaxPage, TimeSpan.Zero, cancellationToken);
+            }
+            catch (InboxUnavailableException e)
+            {
+                throw new HubException(e.Message); // the client may call Replay again; its connection stays
+            }
+
             epoch = page.Epoch;
             truncated |= page.Truncated;
             foreach (var e in page.Events)
@@ -143,6 +160,13 @@ internal sealed partial class HubPump(HubConnectionContext connection)
         return new ReplayResult(count, Math.Max(after, _last), epoch, truncated);
     }
 
+    /// <remarks>
+    /// A subscription that ends while the bridge runs — the store could not be read (cluster mode: Redis timed out or
+    /// the connection was lost), the log moved to a new epoch — would leave an open connection that is pushed nothing,
+    /// ever. So the connection is closed instead: the client's reconnect logic takes over, and it resumes with
+    /// <c>Replay(after)</c> from the last seq it has, on this instance or another. Only when the bridge is stopping does
+    /// the connection stay, for the server's drain to close.
+    /// </remarks>
     // One reference to the owner rather than its parts: the state of every idle connection's pump counts (bench 3d).
     private async Task PumpAsync(HubSubscriptions owner, long after, CancellationToken cancellationToken)
     {
@@ -172,6 +196,33 @@ internal sealed partial class HubPump(HubConnectionContext connection)
         catch (Exception e)
         {
             LogPumpFailed(owner.Logger, e.GetType().Name);
+        }
+
+        if (!cancellationToken.IsCancellationRequested && !owner.Stopping)
+        {
+            LogClosingConnection(owner.Logger);
+            await CloseForReconnectAsync();
+        }
+    }
+
+    /// <summary>
+    /// A close message that allows a reconnect, then the abort: an abort alone closes the connection as if the server
+    /// meant it (no error, no reconnect), and the client's automatic reconnect would not take over.
+    /// </summary>
+    private async Task CloseForReconnectAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(CloseWriteTimeout); // a client that does not read must not keep it open
+            await connection.WriteAsync(ReconnectClose, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // gone already, or not reading: the abort below closes it anyway
+        }
+        finally
+        {
+            connection.Abort();
         }
     }
 
@@ -205,4 +256,7 @@ internal sealed partial class HubPump(HubConnectionContext connection)
 
     [LoggerMessage(5001, LogLevel.Warning, "A SignalR subscription stopped: {Error}", EventName = "HubPumpFailed")]
     private static partial void LogPumpFailed(ILogger logger, string error);
+
+    [LoggerMessage(5002, LogLevel.Debug, "A SignalR subscription ended while the bridge runs; closing its connection so that the client reconnects and resumes", EventName = "HubSubscriptionEnded")]
+    private static partial void LogClosingConnection(ILogger logger);
 }

@@ -16,7 +16,7 @@ namespace NymBridge.Api.Realtime;
 /// which SignalR hands only to the lifetime manager: <see cref="TrackingHubLifetimeManager{THub}"/> registers
 /// each connection here, around whatever lifetime manager (the default one, a backplane) is configured.
 /// </remarks>
-public sealed class HubSubscriptions(IInboxFeed inbox, EventViews views, ILogger<HubSubscriptions> logger)
+public sealed class HubSubscriptions(IInboxFeed inbox, EventViews views, IHostApplicationLifetime lifetime, ILogger<HubSubscriptions> logger)
 {
     // Only counted here: a pump ends with its connection, whose ConnectionAborted SignalR trips before it
     // reports the disconnect, or when the inbox stops. No token source of our own per connection, as an
@@ -30,6 +30,9 @@ public sealed class HubSubscriptions(IInboxFeed inbox, EventViews views, ILogger
     internal EventViews Views => views;
 
     internal ILogger Logger => logger;
+
+    /// <summary>The bridge is stopping: a subscription that ends now leaves its connection to the server's drain.</summary>
+    internal bool Stopping => lifetime.ApplicationStopping.IsCancellationRequested;
 
     /// <summary>Live events from now on: what came before is the client's to ask for with Replay(after).</summary>
     public void Start(string connectionId)

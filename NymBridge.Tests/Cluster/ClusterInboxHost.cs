@@ -70,15 +70,19 @@ internal sealed class ClusterInboxHost : IAsyncDisposable
         }
     }
 
-    public HubConnection CreateHubConnection() =>
-        new HubConnectionBuilder()
+    /// <param name="configure">More client settings, such as <c>WithAutomaticReconnect</c>.</param>
+    public HubConnection CreateHubConnection(Action<IHubConnectionBuilder>? configure = null)
+    {
+        var builder = new HubConnectionBuilder()
             .WithUrl(new Uri(Client.BaseAddress!, "/hubs/messages"), o =>
             {
                 o.Transports = HttpTransportType.WebSockets;
                 o.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler();
                 o.WebSocketFactory = async (context, token) => await Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
-            })
-            .Build();
+            });
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
 
     public async ValueTask DisposeAsync()
     {

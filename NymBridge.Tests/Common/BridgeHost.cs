@@ -103,7 +103,8 @@ public sealed class BridgeHost : IAsyncDisposable
     public Task<HttpResponseMessage> PostJsonAsync(string path, object body) => Client.PostAsJsonAsync(path, body);
 
     /// <summary>A SignalR client of <c>/hubs/messages</c> over websockets: real sockets on Kestrel, else the test server's.</summary>
-    public HubConnection CreateHubConnection()
+    /// <param name="configure">More client settings, such as <c>WithAutomaticReconnect</c>.</param>
+    public HubConnection CreateHubConnection(Action<IHubConnectionBuilder>? configure = null)
     {
         IHubConnectionBuilder builder = new HubConnectionBuilder();
         builder = BaseAddress is { } kestrel
@@ -114,6 +115,7 @@ public sealed class BridgeHost : IAsyncDisposable
                 o.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler();
                 o.WebSocketFactory = async (context, token) => await Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
             });
+        configure?.Invoke(builder);
         return builder.Build();
     }
 

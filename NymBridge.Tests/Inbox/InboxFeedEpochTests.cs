@@ -79,6 +79,41 @@ public sealed class InboxFeedEpochTests
         Assert.Equal([1L, 2], read.Events.Select(e => e.Seq));
     }
 
+    [Fact]
+    public async Task A_subscription_held_to_an_epoch_yields_nothing_once_the_store_has_left_it_even_when_the_cache_moved_on_in_between()
+    {
+        var store = new ShiftingEpochStore();
+        await store.InitializeAsync(CancellationToken.None);
+        await store.AppendAsync(TestEvents.Many(3), CancellationToken.None);
+        var feed = new InboxFeed(store, TimeProvider.System, NullLogger<InboxFeed>.Instance);
+        var labelled = await feed.ReadEpochAsync(CancellationToken.None); // what SSE's ready says
+        store.ReadEpoch = store.CachedEpoch = "new"; // the log moves on before the subscription starts
+
+        await using var held = feed.SubscribeAsync(0, labelled).GetAsyncEnumerator();
+
+        Assert.Equal("old", labelled);
+        Assert.False(await held.MoveNextAsync().AsTask().DefaultTimeout()); // no event of "new" under the label "old"
+        Assert.Equal("new", await feed.ReadEpochAsync(CancellationToken.None)); // read from the store, not the cache
+        Assert.Equal([1L, 2, 3], (await feed.SubscribeAsync(0, "new").ReadItemsAsync(3)).Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task With_a_fixed_epoch_the_epoch_is_answered_without_a_read_and_a_subscription_in_another_ends_at_once()
+    {
+        await using var store = new MemoryInboxStore(new InboxOptions { Store = InboxStoreKind.Memory });
+        await store.InitializeAsync(CancellationToken.None);
+        await store.AppendAsync(TestEvents.Many(2), CancellationToken.None);
+        var feed = new InboxFeed(store, TimeProvider.System, NullLogger<InboxFeed>.Instance);
+
+        var epoch = feed.ReadEpochAsync(CancellationToken.None);
+
+        Assert.True(epoch.IsCompletedSuccessfully); // single mode: no store read, no await
+        Assert.Equal(store.Epoch, await epoch);
+        await using var other = feed.SubscribeAsync(0, "another").GetAsyncEnumerator();
+        Assert.False(await other.MoveNextAsync().AsTask().DefaultTimeout());
+        Assert.Equal([1L, 2], (await feed.SubscribeAsync(0, store.Epoch).ReadItemsAsync(2)).Select(e => e.Seq));
+    }
+
     /// <summary>A memory store whose reads report <see cref="ReadEpoch"/>, while its cached <see cref="Epoch"/> stays "old".</summary>
     private sealed class ShiftingEpochStore : IInboxStore, IInboxEpochReads
     {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using NymBridge.Api.Inbox;
 using NymBridge.Api.Sending;
 using NymBridge.Protocol;
 
@@ -32,6 +33,9 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
 
         /// <summary>Every Idempotency-Key is pending, as a cluster's Redis store finds a key whose send never reported back.</summary>
         Pending,
+
+        /// <summary>The inbox store cannot be read, as a cluster's Redis store while Redis does not answer.</summary>
+        StoreUnavailable,
     }
 
     private const string Key = "contract-test-key-5d1e";
@@ -98,6 +102,9 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         new("GET /messages/999999/payload", 404),
         new("GET /messages/stream?after=0", 200, Before: InjectReceivedAndErrorAsync),
         new("GET /messages/stream?after=abc", 400),
+        new("GET /messages?wait=0", 503, Profile: Profile.StoreUnavailable),
+        new("GET /messages/1/payload", 503, Profile: Profile.StoreUnavailable),
+        new("GET /messages/stream?after=0", 503, Profile: Profile.StoreUnavailable),
         new("GET /status", 200),
         new("GET /status", 200, Profile: Profile.Unavailable),
         new("GET /health/live", 200),
@@ -324,9 +331,12 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
                 settings["Bridge:RateLimit:PermitsPerSecond"] = "1";
             }
 
-            var host = await BridgeHost.StartAsync(settings, configure: profile == Profile.Pending
-                ? builder => builder.ConfigureTestServices(services => services.AddSingleton<IIdempotencyStore, PendingIdempotencyStore>())
-                : null);
+            var host = await BridgeHost.StartAsync(settings, configure: profile switch
+            {
+                Profile.Pending => builder => builder.ConfigureTestServices(services => services.AddSingleton<IIdempotencyStore, PendingIdempotencyStore>()),
+                Profile.StoreUnavailable => builder => builder.ConfigureTestServices(services => services.AddSingleton<IInboxStore, UnreachableInboxStore>()),
+                _ => null,
+            });
             var self = (await host.WaitUntilReadyAsync()).ToString();
             if (profile == Profile.Unavailable)
             {
@@ -347,6 +357,23 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
 
             _lock.Dispose();
         }
+    }
+
+    /// <summary>Appends work; every read fails as the Redis store's do while Redis does not answer (its epoch may change, so SSE reads it too).</summary>
+    private sealed class UnreachableInboxStore : IInboxStore, IInboxEpochReads
+    {
+        private readonly MemoryInboxStore _inner = new(new InboxOptions { Store = InboxStoreKind.Memory });
+
+        public string Epoch => _inner.Epoch;
+        public Task InitializeAsync(CancellationToken cancellationToken) => _inner.InitializeAsync(cancellationToken);
+        public Task<IReadOnlyList<InboxEvent>> AppendAsync(IReadOnlyList<InboxEvent> events, CancellationToken cancellationToken) => _inner.AppendAsync(events, cancellationToken);
+        public Task<IReadOnlyList<InboxEvent>> ReadAfterAsync(long afterSeq, int max, CancellationToken cancellationToken) => throw new InboxUnavailableException();
+        public Task<InboxEvent?> GetAsync(long seq, CancellationToken cancellationToken) => throw new InboxUnavailableException();
+        public Task<InboxTake> TakeAsync(int max, CancellationToken cancellationToken) => throw new InboxUnavailableException();
+        public Task<InboxPage> ReadPageAsync(long afterSeq, int max, CancellationToken cancellationToken) => throw new InboxUnavailableException();
+        public Task<InboxEpochTake> TakeInEpochAsync(int max, CancellationToken cancellationToken) => throw new InboxUnavailableException();
+        public InboxStats GetStats() => _inner.GetStats();
+        public ValueTask DisposeAsync() => _inner.DisposeAsync();
     }
 
     private sealed class PendingIdempotencyStore : IIdempotencyStore
