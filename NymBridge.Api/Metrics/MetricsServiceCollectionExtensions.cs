@@ -75,6 +75,17 @@ public static class MetricsServiceCollectionExtensions
     /// emulator of <c>--emulator</c>, or several bridges in one test run) share our meter names; OpenTelemetry
     /// matches meters by name only, so without this their counts would be added to ours.
     /// </summary>
+    /// <remarks>
+    /// Also caps each stream at <see cref="CardinalityLimit"/> label sets (OpenTelemetry's default is 2,000): a stream
+    /// allocates its whole table when its instrument first records, about 144 KB at 2,000, and the ~40 streams here
+    /// never have more than a few dozen label sets (routes × methods × status codes is the largest). Label sets past
+    /// the limit are counted under <c>otel.metric.overflow=true</c>, not lost.
+    /// </remarks>
     private static Func<Instrument, MetricStreamConfiguration?> OnlyThisHost(IMeterFactory own) =>
-        instrument => instrument.Meter.Scope is IMeterFactory other && !ReferenceEquals(other, own) ? MetricStreamConfiguration.Drop : null;
+        instrument => instrument.Meter.Scope is IMeterFactory other && !ReferenceEquals(other, own) ? MetricStreamConfiguration.Drop : Capped;
+
+    /// <summary>Label sets kept per metric stream.</summary>
+    public const int CardinalityLimit = 256;
+
+    private static readonly MetricStreamConfiguration Capped = new() { CardinalityLimit = CardinalityLimit };
 }

@@ -52,7 +52,8 @@ public sealed class RedisIdempotencyStoreTests : IAsyncLifetime
         var racing = new[] { Task.Run(() => _a.RunAsync("order-42", Hello, Send)), Task.Run(() => _b.RunAsync("order-42", Hello, Send)) };
         var loser = await Task.WhenAny(racing).WaitAsync(Timeout);
         Assert.Equal(IdempotencyOutcome.Unknown, await loser);
-        Assert.Equal(1, Volatile.Read(ref sends));
+        // The winner took the key before the loser looked, but may not have called Send yet.
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref sends) == 1, "the winner sends");
 
         gate.SetResult(new SendResult(5));
         var winner = await racing.Single(t => t != loser).WaitAsync(Timeout);
