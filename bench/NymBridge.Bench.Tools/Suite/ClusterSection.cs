@@ -62,28 +62,42 @@ internal static class ClusterSection
     private static async Task FanOutAsync(SuiteContext ctx, ReportSection section, List<Bridge> bridges, Bridge leader, Emulator emulator)
     {
         var perInstance = 100;
-        var rate = 500;
+        // The issue's rate, then one this machine can carry: 500/s × 300 is 150,000 deliveries/s, three times what one
+        // bridge reaches alone on these two cores (3c), with three bridges, Redis and the subscribers' process sharing them.
+        int[] rates = [500, 150];
         var seconds = ctx.Seconds(10);
         section.Text($"Fan-out: `signalr-load` with {perInstance} HubConnections on each instance ({perInstance * Instances} in all, round robin), " +
-                     $"a 5 s warm-up at 200 events/s, then the emulator pushes {rate} stamped 1 KiB frames a second for {seconds} s. Latency is the " +
+                     $"a 5 s warm-up at 200 events/s, then the emulator pushes stamped 1 KiB frames at the rate of the run for {seconds} s. Latency is the " +
                      "subscriber's clock minus the stamp the emulator wrote just before handing the frame to its writer: nym-client → leader → " +
-                     "Redis (append, fsync, publish) → each instance's tail → its subscribers.");
-        Console.WriteLine($"cluster fan-out (load {SuiteContext.LoadAverage()})");
-        var result = await ctx.RunToolAsync(section, "cluster-signalr-load", TimeSpan.FromMinutes(5), "signalr-load",
-            "--bridge", string.Join(',', bridges.Select(b => b.Url.ToString())), "--control", emulator.Control.ToString(), "--pid", SuiteContext.Inv(leader.Pid),
-            "--subscribers", SuiteContext.Inv(perInstance * Instances), "--rate", SuiteContext.Inv(rate), "--seconds", SuiteContext.Inv(seconds),
-            "--warmup-seconds", SuiteContext.Inv(ctx.Seconds(5)));
-        var latency = result.GetProperty("latency");
-        var expected = latency.GetProperty("expected").GetInt64();
-        var delivered = latency.GetProperty("delivered").GetInt64();
-        var p99 = latency.Number("p99Ms");
-        section.Table(["run", "inbound/s written", "deliveries", "p50", "p99", "max", "leader CPU µs/delivery"],
-            [[$"{rate}/s × {perInstance * Instances}", Measure.F(latency.Number("achievedRate"), 0), $"{delivered:N0}/{expected:N0}",
-              Stats.Ms(latency.Number("p50Ms")), Stats.Ms(p99), Stats.Ms(latency.Number("maxMs")), Measure.F(latency.Number("bridgeCpuUsPerDelivery"), 1)]]);
-        ctx.Report.Target(new Target("8a", $"every subscriber on every instance gets every event ({Instances} × {perInstance} subscribers, {rate} events/s)",
-            $"{delivered:N0} of {expected:N0} deliveries", "all", "", delivered == expected));
-        ctx.Report.Target(new Target("8b", $"cluster fan-out latency p99, emulator write → subscriber ({rate} events/s × {perInstance * Instances})",
-            $"{Stats.Ms(p99)} (p50 {Stats.Ms(latency.Number("p50Ms"))})", "≤ 100 ms", Stats.Ratio(p99, 100), p99 <= 100 && delivered == expected));
+                     "Redis (append, fsync, publish) → each instance's tail → its subscribers. The first run is the issue's target; the second, at " +
+                     $"{rates[1]}/s, is what two shared cores can carry (150,000 deliveries/s is three times 3c's single-process ceiling).");
+        var rows = new List<IReadOnlyList<string>>();
+        foreach (var rate in rates)
+        {
+            Console.WriteLine($"cluster fan-out {rate}/s (load {SuiteContext.LoadAverage()})");
+            var result = await ctx.RunToolAsync(section, $"cluster-signalr-load-{rate}", TimeSpan.FromMinutes(5), "signalr-load",
+                "--bridge", string.Join(',', bridges.Select(b => b.Url.ToString())), "--control", emulator.Control.ToString(), "--pid", SuiteContext.Inv(leader.Pid),
+                "--subscribers", SuiteContext.Inv(perInstance * Instances), "--rate", SuiteContext.Inv(rate), "--seconds", SuiteContext.Inv(seconds),
+                "--warmup-seconds", SuiteContext.Inv(ctx.Seconds(5)));
+            var latency = result.GetProperty("latency");
+            var expected = latency.GetProperty("expected").GetInt64();
+            var delivered = latency.GetProperty("delivered").GetInt64();
+            var p99 = latency.Number("p99Ms");
+            rows.Add([$"{rate}/s × {perInstance * Instances}", Measure.F(latency.Number("achievedRate"), 0), $"{delivered:N0}/{expected:N0}",
+                Stats.Ms(latency.Number("p50Ms")), Stats.Ms(p99), Stats.Ms(latency.Number("maxMs")), Measure.F(latency.Number("bridgeCpuUsPerDelivery"), 1),
+                Measure.F(latency.Number("loadCpuUsPerDelivery"), 1)]);
+            if (rate != rates[0])
+            {
+                continue;
+            }
+
+            ctx.Report.Target(new Target("8a", $"every subscriber on every instance gets every event ({Instances} × {perInstance} subscribers, {rate} events/s)",
+                $"{delivered:N0} of {expected:N0} deliveries", "all", "", delivered == expected));
+            ctx.Report.Target(new Target("8b", $"cluster fan-out latency p99, emulator write → subscriber ({rate} events/s × {perInstance * Instances})",
+                $"{Stats.Ms(p99)} (p50 {Stats.Ms(latency.Number("p50Ms"))})", "≤ 100 ms", Stats.Ratio(p99, 100), p99 <= 100 && delivered == expected));
+        }
+
+        section.Table(["run", "inbound/s written", "deliveries", "p50", "p99", "max", "leader CPU µs/delivery", "subscribers' CPU µs/delivery"], rows);
     }
 
     private static async Task IngestAsync(SuiteContext ctx, ReportSection section, Bridge leader, Emulator emulator)
