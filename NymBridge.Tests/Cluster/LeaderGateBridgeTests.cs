@@ -15,7 +15,8 @@ namespace NymBridge.Tests.Cluster;
 /// <summary>Two bridges in test servers over one real redis-server and one emulator: the leader gate decides who holds nym-client's socket.</summary>
 public sealed class LeaderGateBridgeTests : IAsyncLifetime
 {
-    private const string Lease = "00:00:03";
+    // Renewed every quarter, given up at two thirds: 6 s leaves a loaded CI machine 4 s to renew.
+    private const string Lease = "00:00:06";
     private RedisServer _redis = null!;
     private NymClientEmulator _emulator = null!;
     private readonly List<WebApplicationFactory<Program>> _bridges = [];
