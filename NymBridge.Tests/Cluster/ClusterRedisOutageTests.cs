@@ -26,22 +26,42 @@ public sealed class ClusterRedisOutageTests
 
     private static string NewName() => "co" + Guid.NewGuid().ToString("N")[..12];
 
-    private static async Task<RedisInboxStore> OpenWriterAsync(RedisServer redis, string name)
+    /// <summary>A redis-server of the test's own, an instance following it with short Redis timeouts, and a writer that appended the first events.</summary>
+    private sealed class Outage(RedisServer redis, ClusterInboxHost host, RedisInboxStore writer) : IAsyncDisposable
     {
-        var store = new RedisInboxStore(redis.Connection, new RedisInboxKeys(name), new InboxOptions { Capacity = 100_000, MaxBytes = 1L << 30 });
-        await store.InitializeAsync(CancellationToken.None).DefaultTimeout();
-        return store;
+        public RedisServer Redis { get; } = redis;
+
+        public ClusterInboxHost Host { get; } = host;
+
+        public RedisInboxStore Writer { get; } = writer;
+
+        public static async Task<Outage> StartAsync(int events)
+        {
+            var redis = await RedisServer.StartAsync();
+            var name = NewName();
+            var host = await ClusterInboxHost.StartAsync(redis.Configuration + FastTimeouts, name, "a");
+            var writer = new RedisInboxStore(redis.Connection, new RedisInboxKeys(name), new InboxOptions { Capacity = 100_000, MaxBytes = 1L << 30 });
+            await writer.InitializeAsync(CancellationToken.None).DefaultTimeout();
+            await writer.AppendAsync(TestEvents.Many(events), CancellationToken.None).DefaultTimeout();
+            return new Outage(redis, host, writer);
+        }
+
+        public Task WaitUntilReadableAsync() =>
+            Eventually.WaitUntilAsync(async () => (await Host.Client.GetAsync("/messages?after=0&wait=0")).IsSuccessStatusCode, "the instance reads Redis");
+
+        public async ValueTask DisposeAsync()
+        {
+            await Host.DisposeAsync();
+            await Redis.DisposeAsync();
+        }
     }
 
     [Fact]
     public async Task While_Redis_does_not_answer_every_inbox_read_answers_503_with_Retry_After_and_then_200_again()
     {
-        await using var own = await RedisServer.StartAsync();
-        var name = NewName();
-        await using var host = await ClusterInboxHost.StartAsync(own.Configuration + FastTimeouts, name, "a");
-        var writer = await OpenWriterAsync(own, name);
-        await writer.AppendAsync(TestEvents.Many(3), CancellationToken.None).DefaultTimeout();
-        await Eventually.WaitUntilAsync(async () => (await host.Client.GetAsync("/messages?after=0&wait=0")).IsSuccessStatusCode, "the instance reads Redis");
+        await using var outage = await Outage.StartAsync(events: 3);
+        var (own, host) = (outage.Redis, outage.Host);
+        await outage.WaitUntilReadableAsync();
 
         own.Pause();
         try
@@ -77,12 +97,9 @@ public sealed class ClusterRedisOutageTests
     [Fact]
     public async Task A_SignalR_connection_whose_subscription_fails_on_a_paused_Redis_is_closed_and_its_client_reconnects_and_resumes()
     {
-        await using var own = await RedisServer.StartAsync();
-        var name = NewName();
-        await using var host = await ClusterInboxHost.StartAsync(own.Configuration + FastTimeouts, name, "a");
-        var writer = await OpenWriterAsync(own, name);
-        await writer.AppendAsync(TestEvents.Many(2), CancellationToken.None).DefaultTimeout();
-        await Eventually.WaitUntilAsync(async () => (await host.Client.GetAsync("/messages?after=0&wait=0")).IsSuccessStatusCode, "the instance reads Redis");
+        await using var outage = await Outage.StartAsync(events: 2);
+        var (own, host, writer) = (outage.Redis, outage.Host, outage.Writer);
+        await outage.WaitUntilReadableAsync();
 
         own.Pause();
         ResilientClient client;
@@ -109,11 +126,8 @@ public sealed class ClusterRedisOutageTests
     [Fact]
     public async Task A_SignalR_connection_is_closed_when_the_inbox_begins_a_new_epoch_and_its_client_reconnects_and_gets_new_events()
     {
-        await using var own = await RedisServer.StartAsync();
-        var name = NewName();
-        await using var host = await ClusterInboxHost.StartAsync(own.Configuration + FastTimeouts, name, "a");
-        var writer = await OpenWriterAsync(own, name);
-        await writer.AppendAsync(TestEvents.Many(2), CancellationToken.None).DefaultTimeout();
+        await using var outage = await Outage.StartAsync(events: 2);
+        var (own, host, writer) = (outage.Redis, outage.Host, outage.Writer);
         await using var client = await ResilientClient.ConnectAsync(host, resumeAfter: 2);
         await writer.AppendAsync(TestEvents.Many(1, firstIndex: 3), CancellationToken.None).DefaultTimeout();
         Assert.Equal([3L], await client.ReadSeqsAsync(1)); // live
