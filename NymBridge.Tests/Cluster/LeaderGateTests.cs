@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using NymBridge.Api.Cluster;
 
 namespace NymBridge.Tests.Cluster;
@@ -9,27 +7,18 @@ namespace NymBridge.Tests.Cluster;
 public sealed class LeaderGateTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
-    private RedisServer _redis = null!;
-    private readonly List<IAsyncDisposable> _owned = [];
+    private LeaseFixture _leases = null!;
 
-    public async Task InitializeAsync() => _redis = await RedisServer.StartAsync("--appendonly", "no");
+    public async Task InitializeAsync() => _leases = await LeaseFixture.StartAsync(Lease);
 
-    public async Task DisposeAsync()
-    {
-        foreach (var owned in Enumerable.Reverse(_owned))
-        {
-            await owned.DisposeAsync();
-        }
-
-        await _redis.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _leases.DisposeAsync();
 
     [Fact]
     public async Task Only_the_leaders_gate_opens_and_its_turn_ends_when_it_stops_so_the_next_ones_opens()
     {
-        var a = await StartLeaseAsync("a");
+        var a = await _leases.StartLeaseAsync("a");
         await a.WaitForLeadershipAsync(default).DefaultTimeout();
-        var b = await StartLeaseAsync("b");
+        var b = await _leases.StartLeaseAsync("b");
 
         var turnA = await new LeaderGate(a).WaitForTurnAsync(default).DefaultTimeout();
         var waitingB = new LeaderGate(b).WaitForTurnAsync(default);
@@ -48,7 +37,7 @@ public sealed class LeaderGateTests : IAsyncLifetime
     [Fact]
     public async Task An_ineligible_instances_gate_never_opens_even_with_no_leader()
     {
-        var observer = await StartLeaseAsync("observer", eligible: false);
+        var observer = await _leases.StartLeaseAsync("observer", eligible: false);
         var waiting = new LeaderGate(observer).WaitForTurnAsync(default);
         await Task.Delay(Lease);
         Assert.False(waiting.IsCompleted);
@@ -62,16 +51,16 @@ public sealed class LeaderGateTests : IAsyncLifetime
     [Fact]
     public async Task A_leader_whose_redis_stops_answering_ends_its_turn_within_two_thirds_of_the_lease_and_gets_no_new_one()
     {
-        var a = await StartLeaseAsync("a");
+        var a = await _leases.StartLeaseAsync("a");
         var gate = new LeaderGate(a);
         var turn = await gate.WaitForTurnAsync(default).DefaultTimeout();
 
         // As if this instance had been paused: Redis answers nothing, so only the lease's own clock can end the turn.
-        _redis.Pause();
+        _leases.Redis.Pause();
         try
         {
             var clock = Stopwatch.StartNew();
-            await WhenCancelledAsync(turn).DefaultTimeout();
+            await LeaseFixture.WhenCancelledAsync(turn).DefaultTimeout();
             // What matters: the turn ends before the lease could expire and another instance could take the socket.
             Assert.True(clock.Elapsed < Lease, $"gave up only after {clock.Elapsed}, when the lease of {Lease} may already be another's");
             Assert.True(clock.Elapsed >= a.GiveUpAfter - a.RenewInterval - TimeSpan.FromMilliseconds(100), $"gave up already after {clock.Elapsed}");
@@ -82,33 +71,7 @@ public sealed class LeaderGateTests : IAsyncLifetime
         }
         finally
         {
-            _redis.Resume();
+            _leases.Redis.Resume();
         }
-    }
-
-    private async Task<LeaderLease> StartLeaseAsync(string id, bool eligible = true)
-    {
-        var connection = await _redis.ConnectFailingFastAsync();
-        _owned.Add(connection);
-        var options = new ClusterOptions
-        {
-            Redis = _redis.Configuration,
-            InstanceId = id,
-            LeaderEligible = eligible,
-            AdvertisedUrl = eligible ? $"http://127.0.0.1:5000/{id}" : null,
-            InternalKey = new string('k', 32),
-            LeaseTime = Lease,
-        };
-        var lease = new LeaderLease(connection, Options.Create(options), TimeProvider.System, NullLogger<LeaderLease>.Instance);
-        _owned.Add(lease);
-        await lease.StartAsync(default);
-        return lease;
-    }
-
-    private static Task WhenCancelledAsync(CancellationToken token)
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(() => done.TrySetResult());
-        return done.Task;
     }
 }
