@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using NymBridge.Emulator;
@@ -73,13 +72,7 @@ internal sealed class ClusterInboxHost : IAsyncDisposable
     /// <param name="configure">More client settings, such as <c>WithAutomaticReconnect</c>.</param>
     public HubConnection CreateHubConnection(Action<IHubConnectionBuilder>? configure = null)
     {
-        var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(Client.BaseAddress!, "/hubs/messages"), o =>
-            {
-                o.Transports = HttpTransportType.WebSockets;
-                o.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler();
-                o.WebSocketFactory = async (context, token) => await Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
-            });
+        var builder = Factory.MessagesHub(Client.BaseAddress!);
         configure?.Invoke(builder);
         return builder.Build();
     }

@@ -106,15 +106,9 @@ public sealed class BridgeHost : IAsyncDisposable
     /// <param name="configure">More client settings, such as <c>WithAutomaticReconnect</c>.</param>
     public HubConnection CreateHubConnection(Action<IHubConnectionBuilder>? configure = null)
     {
-        IHubConnectionBuilder builder = new HubConnectionBuilder();
-        builder = BaseAddress is { } kestrel
-            ? builder.WithUrl(new Uri(kestrel, "/hubs/messages"), o => o.Transports = HttpTransportType.WebSockets)
-            : builder.WithUrl(new Uri(Client.BaseAddress!, "/hubs/messages"), o =>
-            {
-                o.Transports = HttpTransportType.WebSockets;
-                o.HttpMessageHandlerFactory = _ => Factory.Server.CreateHandler();
-                o.WebSocketFactory = async (context, token) => await Factory.Server.CreateWebSocketClient().ConnectAsync(context.Uri, token);
-            });
+        var builder = BaseAddress is { } kestrel
+            ? new HubConnectionBuilder().WithUrl(new Uri(kestrel, "/hubs/messages"), o => o.Transports = HttpTransportType.WebSockets)
+            : Factory.MessagesHub(Client.BaseAddress!);
         configure?.Invoke(builder);
         return builder.Build();
     }
