@@ -134,19 +134,9 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     {
         await _stopping.CancelAsync();
         Kick();
-        var tasks = new List<Task>(_running.Keys);
-        if (_loop is not null)
-        {
-            tasks.Add(_loop);
-        }
-
-        if (_reader is not null)
-        {
-            tasks.Add(_reader);
-        }
-
-        await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        // A delivery the loop launched as the stop began is not in the list above.
+        Task[] followers = [_loop ?? Task.CompletedTask, _reader ?? Task.CompletedTask];
+        await Task.WhenAll(followers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // The loop launches nothing more now; a delivery it launched as the stop began is tracked all the same.
         while (!_running.IsEmpty)
         {
             await Task.WhenAll(_running.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
