@@ -53,7 +53,7 @@ internal static class LongPollLoad
         for (var round = 0; round < warmupRounds; round++)
         {
             var warm = await RoundAsync(client, controlClient, bridge, pid, warmupCount, () => Volatile.Read(ref connected), stop);
-            warmups.Add(new { count = warmupCount, warm.Answered, warm.P50, warm.P99 });
+            warmups.Add(new { count = warmupCount, warm.Answered, warm.P50, warm.P99, warm.BridgeCpuUsPerAnswer });
         }
 
         var measured = await RoundAsync(client, controlClient, bridge, pid, count, () => Volatile.Read(ref connected), stop);
@@ -71,12 +71,16 @@ internal static class LongPollLoad
             p50Ms = measured.P50,
             p99Ms = measured.P99,
             maxMs = measured.Max,
+            bridgeCpuUsPerAnswer = measured.BridgeCpuUsPerAnswer,
+            loadCpuUsPerAnswer = measured.LoadCpuUsPerAnswer,
             warmups,
         });
         return 0;
     }
 
-    private sealed record Round(int Connected, double OpenSeconds, int Early, int Answered, long RssBefore, long RssHeld, double P50, double P99, double Max);
+    private sealed record Round(
+        int Connected, double OpenSeconds, int Early, int Answered, long RssBefore, long RssHeld, double P50, double P99, double Max,
+        double BridgeCpuUsPerAnswer, double LoadCpuUsPerAnswer);
 
     /// <summary>Opens <paramref name="count"/> long-polls, has the emulator push one event and times every answer from its stamp.</summary>
     private static async Task<Round> RoundAsync(
@@ -114,14 +118,21 @@ internal static class LongPollLoad
         var held = Measure.Memory(pid);
         var early = polls.Count(p => p.IsCompleted);
 
+        // CPU from the push to the last answer: what answering the parked requests costs the bridge, and this process.
+        var bridgeCpu = pid > 0 ? Measure.CpuSeconds(pid) : 0;
+        var loadCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
         var one = await controlClient.PostAsync(new Uri("/one?size=1024&run=lp", UriKind.Relative), null, stop);
         one.EnsureSuccessStatusCode();
         var stamp = (await one.Content.ReadFromJsonAsync<Stamp>(Measure.Json, stop))!.T;
         var results = await Task.WhenAll(polls);
+        bridgeCpu = pid > 0 ? Measure.CpuSeconds(pid) - bridgeCpu : 0;
+        loadCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - loadCpu;
         var latencies = results.Where(r => r.Ok && r.Done >= stamp).Select(r => Measure.Milliseconds(stamp, r.Done)).ToArray();
+        var perAnswer = Math.Max(1, latencies.Length) / 1e6;
         return new Round(
             connected(), openSeconds, early, latencies.Length, rssIdle.Rss, held.Rss,
-            Measure.Percentile(latencies, 50), Measure.Percentile(latencies, 99), latencies.Length > 0 ? latencies[^1] : double.NaN);
+            Measure.Percentile(latencies, 50), Measure.Percentile(latencies, 99), latencies.Length > 0 ? latencies[^1] : double.NaN,
+            bridgeCpu / perAnswer, loadCpu / perAnswer);
     }
 
     private static async Task<(long Done, bool Ok)> PollAsync(HttpClient client, Uri url, CancellationToken cancellationToken)

@@ -8,8 +8,8 @@ namespace NymBridge.Bench.Tools.Load;
 /// <summary>
 /// Fan-out: <c>--subscribers</c> SignalR clients on the bridge's hub. A ramp over <c>--ramp</c> rates,
 /// each for <c>--step-seconds</c>, finds the highest inbound rate every subscriber keeps up with; then
-/// a latency run: the emulator pushes <c>--rate</c> stamped frames a second for <c>--seconds</c>, and
-/// every delivery's latency is the subscriber's clock minus the stamp.
+/// a latency run at each of <c>--latency-rates</c> (default: <c>--rate</c>): the emulator pushes that many stamped
+/// frames a second for <c>--seconds</c>, and every delivery's latency is the subscriber's clock minus the stamp.
 /// </summary>
 internal static class SignalRLoad
 {
@@ -26,6 +26,7 @@ internal static class SignalRLoad
         var control = new Uri(args.Require("control"));
         var subscriberCount = args.Int("subscribers", 100);
         var rate = args.Int("rate", 1000);
+        var latencyRates = args.Ints("latency-rates", rate.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var seconds = args.Double("seconds", 10);
         var ramp = args.Ints("ramp", "");
         var stepSeconds = args.Double("step-seconds", 3);
@@ -60,14 +61,20 @@ internal static class SignalRLoad
             }
         }
 
-        var latency = await RunStepAsync(http, recorder, bridgePid, "lat", rate, seconds, stop);
+        var latencies = new List<Step>();
+        foreach (var latencyRate in latencyRates)
+        {
+            latencies.Add(await RunStepAsync(http, recorder, bridgePid, $"lat{latencyRate}", latencyRate, seconds, stop));
+        }
+
         await Subscribers.StopAllAsync(connections);
         var best = steps.Where(s => s.KeptUp).MaxBy(s => s.Rate);
         Measure.PrintResult(new
         {
             subscribers = subscriberCount,
             warmup,
-            latency,
+            latency = latencies[^1],
+            latencies,
             steps,
             maxRate = best?.Rate ?? 0,
             maxDeliveriesPerSecond = best is null ? 0 : (long)best.Rate * subscriberCount,
