@@ -119,20 +119,20 @@ internal static class LongPollLoad
         var early = polls.Count(p => p.IsCompleted);
 
         // CPU from the push to the last answer: what answering the parked requests costs the bridge, and this process.
-        var bridgeCpu = pid > 0 ? Measure.CpuSeconds(pid) : 0;
-        var loadCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        var bridgeCpuBefore = pid > 0 ? Measure.CpuSeconds(pid) : 0;
+        var ownCpuBefore = Environment.CpuUsage.TotalTime;
         var one = await controlClient.PostAsync(new Uri("/one?size=1024&run=lp", UriKind.Relative), null, stop);
         one.EnsureSuccessStatusCode();
         var stamp = (await one.Content.ReadFromJsonAsync<Stamp>(Measure.Json, stop))!.T;
         var results = await Task.WhenAll(polls);
-        bridgeCpu = pid > 0 ? Measure.CpuSeconds(pid) - bridgeCpu : 0;
-        loadCpu = Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - loadCpu;
+        var bridgeCpu = pid > 0 ? Measure.CpuSeconds(pid) - bridgeCpuBefore : double.NaN;
+        var ownCpu = (Environment.CpuUsage.TotalTime - ownCpuBefore).TotalSeconds;
         var latencies = results.Where(r => r.Ok && r.Done >= stamp).Select(r => Measure.Milliseconds(stamp, r.Done)).ToArray();
-        var perAnswer = Math.Max(1, latencies.Length) / 1e6;
+        double PerAnswerUs(double seconds) => latencies.Length > 0 ? seconds / latencies.Length * 1e6 : double.NaN;
         return new Round(
             connected(), openSeconds, early, latencies.Length, rssIdle.Rss, held.Rss,
             Measure.Percentile(latencies, 50), Measure.Percentile(latencies, 99), latencies.Length > 0 ? latencies[^1] : double.NaN,
-            bridgeCpu / perAnswer, loadCpu / perAnswer);
+            PerAnswerUs(bridgeCpu), PerAnswerUs(ownCpu));
     }
 
     private static async Task<(long Done, bool Ok)> PollAsync(HttpClient client, Uri url, CancellationToken cancellationToken)

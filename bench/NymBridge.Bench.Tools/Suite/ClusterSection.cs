@@ -45,10 +45,9 @@ internal static class ClusterSection
                     ], port: port));
             }
 
-            var leader = bridges[0];
             await FanOutAsync(ctx, section, bridges, emulator);
             // The overloaded fan-out run may have cost node-0 its lease (see FanOutAsync): measure on whichever leads now.
-            leader = await ConnectedLeaderAsync(ctx, section, bridges);
+            var leader = await ConnectedLeaderAsync(ctx, section, bridges);
             var follower = bridges.First(b => b != leader);
             await IngestAsync(ctx, section, leader, emulator);
             await SendsAsync(ctx, section, leader, follower);
@@ -106,7 +105,7 @@ internal static class ClusterSection
         section.Table(["run", "inbound/s written", "deliveries", "p50", "p99", "max", "leader CPU µs/delivery", "subscribers' CPU µs/delivery"], rows);
     }
 
-    /// <summary>The instance that leads and is connected to nym-client, waited for; the section says when it is not node-0.</summary>
+    /// <summary>The instance that leads and is connected to nym-client, waited for; the section says when that took a wait or it is not node-0.</summary>
     private static async Task<Bridge> ConnectedLeaderAsync(SuiteContext ctx, ReportSection section, List<Bridge> bridges)
     {
         Bridge? found = null;
@@ -114,8 +113,8 @@ internal static class ClusterSection
         await SuiteContext.WaitUntilAsync(async () => (found = await FindAsync()) is not null, TimeSpan.FromSeconds(90), "a leader connected to nym-client");
         if (found != bridges[0] || clock.Elapsed > TimeSpan.FromSeconds(1))
         {
-            section.Text($"The leader is now node-{bridges.IndexOf(found!)} (waited {Measure.F(clock.Elapsed.TotalSeconds, 1)} s for one connected to nym-client): " +
-                         "the one before gave up its socket after it could not renew its lease for 10 s.");
+            section.Text($"Before the next step: waited {Measure.F(clock.Elapsed.TotalSeconds, 1)} s for an instance leading and connected to nym-client, " +
+                         $"node-{bridges.IndexOf(found!)} (a leader that cannot renew its lease for 10 s gives up its socket).");
         }
 
         return found!;

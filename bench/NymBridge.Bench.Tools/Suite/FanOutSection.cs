@@ -28,7 +28,7 @@ internal static class FanOutSection
             Console.WriteLine($"fan-out (load {SuiteContext.LoadAverage()})");
             var result = await ctx.RunToolAsync(section, "signalr-load", TimeSpan.FromMinutes(5), "signalr-load",
                 "--bridge", bridge.Url.ToString(), "--control", emulator.Control.ToString(), "--pid", SuiteContext.Inv(bridge.Pid), "--subscribers", SuiteContext.Inv(subscribers),
-                "--rate", "1000", "--latency-rates", "250,1000", "--seconds", SuiteContext.Inv(seconds), "--ramp", ctx.Quick ? "250,1000" : "250,500,1000,1500,2000,3000,4000,6000,8000",
+                "--latency-rates", "250,1000", "--seconds", SuiteContext.Inv(seconds), "--ramp", ctx.Quick ? "250,1000" : "250,500,1000,1500,2000,3000,4000,6000,8000",
                 "--step-seconds", SuiteContext.Inv(ctx.Seconds(3)));
             var latencies = result.GetProperty("latencies").EnumerateArray().ToList();
             var (moderate, latency) = (latencies[0], latencies[^1]);
