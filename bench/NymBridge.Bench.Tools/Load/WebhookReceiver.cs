@@ -14,13 +14,15 @@ namespace NymBridge.Bench.Tools.Load;
 /// <item><c>POST /echo</c>: reads the delivery, takes the emulator's stamp (<c>run=ID;t=TICKS;</c>) from <c>data.message</c>
 /// and answers 200 <c>application/octet-stream</c> <c>run=ID;t=TICKS;h=HANDLER_TICKS;</c>, which the bridge sends as the reply.
 /// <c>h</c> is the receiver's own time: from the handler's start to just before the answer is written.</item>
-/// <item><c>GET /stats</c>: <c>{count, first, last}</c> of <c>/count</c> (Stopwatch timestamps); <c>POST /reset</c> zeroes them.</item>
+/// <item><c>GET /stats</c>: <c>{count, timed, first, last}</c> of <c>/count</c> (Stopwatch timestamps); <c>POST /reset?skip=N</c> zeroes
+/// them and leaves the first N deliveries untimed (a warm-up: <c>first</c> is the N+1st, <c>timed</c> counts from it).</item>
 /// <item><c>GET /sample</c>: the first body and webhook headers <c>/count</c> received, for the bare client to post again.</item>
 /// </list>
 /// </summary>
 internal static class WebhookReceiver
 {
     private static long _count;
+    private static long _skip;
     private static long _first;
     private static long _last;
     private static Sample? _sample;
@@ -38,9 +40,14 @@ internal static class WebhookReceiver
         var app = builder.Build();
         app.MapPost("/count", CountAsync);
         app.MapPost("/echo", EchoAsync);
-        app.MapGet("/stats", () => Results.Ok(new { count = Interlocked.Read(ref _count), first = Interlocked.Read(ref _first), last = Interlocked.Read(ref _last) }));
-        app.MapPost("/reset", () =>
+        app.MapGet("/stats", () =>
         {
+            var count = Interlocked.Read(ref _count);
+            return Results.Ok(new { count, timed = Math.Max(0, count - Interlocked.Read(ref _skip)), first = Interlocked.Read(ref _first), last = Interlocked.Read(ref _last) });
+        });
+        app.MapPost("/reset", (long? skip) =>
+        {
+            Interlocked.Exchange(ref _skip, skip ?? 0);
             Interlocked.Exchange(ref _count, 0);
             Interlocked.Exchange(ref _first, 0);
             Interlocked.Exchange(ref _last, 0);
@@ -65,9 +72,15 @@ internal static class WebhookReceiver
     {
         var body = await ReadAsync(request);
         var now = Stopwatch.GetTimestamp();
-        if (Interlocked.Increment(ref _count) == 1)
+        var n = Interlocked.Increment(ref _count);
+        var skip = Interlocked.Read(ref _skip);
+        if (n == skip + 1)
         {
             Interlocked.Exchange(ref _first, now);
+        }
+
+        if (n == 1)
+        {
             _sample ??= new Sample(
                 Convert.ToBase64String(body),
                 request.Headers["webhook-id"].ToString(),
@@ -77,7 +90,7 @@ internal static class WebhookReceiver
 
         // Deliveries run concurrently: keep the latest timestamp, not the last writer's.
         long seen;
-        while ((seen = Interlocked.Read(ref _last)) < now && Interlocked.CompareExchange(ref _last, now, seen) != seen)
+        while (n > skip && (seen = Interlocked.Read(ref _last)) < now && Interlocked.CompareExchange(ref _last, now, seen) != seen)
         {
         }
 

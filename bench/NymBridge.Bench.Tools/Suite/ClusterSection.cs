@@ -202,7 +202,7 @@ internal static class ClusterSection
         var ratio = Stats.Median(followerRates) / Stats.Median(leaderRates);
         ctx.Report.Target(new Target("8d", "POST /send through a follower vs through the leader (median req/s; p99)",
             $"{Measure.F(ratio, 2)} ({Stats.PerSecond(Stats.Median(followerRates))} vs {Stats.PerSecond(Stats.Median(leaderRates))}; p99 " +
-            $"{Stats.Ms(Stats.Median(followerP99))} vs {Stats.Ms(Stats.Median(leaderP99))})", "reported", "", null));
+            $"{Stats.Ms(Stats.Median(followerP99))} vs {Stats.Ms(Stats.Median(leaderP99))})", "reported", "", null, Reported: true));
     }
 
     /// <summary>Raw RESP on the socket: <c>+PONG</c> once the server accepts commands.</summary>
