@@ -32,6 +32,7 @@ public sealed partial class SqliteInboxStore : IInboxStore
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     private SqliteConnection? _connection;
+    private SqliteCheckpointer? _checkpointer;
     private Commands? _commands;
     private string? _epoch;
     private volatile InboxStats _stats = new(0, 0, 0, 0, 0, 0, 0);
@@ -74,6 +75,7 @@ public sealed partial class SqliteInboxStore : IInboxStore
 
             _connection = connection;
             _commands = new Commands(connection);
+            _checkpointer = SqliteCheckpointer.Start(connection, _path, _logger);
             Log.Opened(_logger, _path);
             var stats = _stats;
             Log.Recovered(_logger, stats.Count, stats.Bytes, stats.LastSeq, stats.QueueCursor);
@@ -126,6 +128,7 @@ public sealed partial class SqliteInboxStore : IInboxStore
                 eviction.Count, eviction.Bytes, first, last, before.QueueCursor, before.Dropped + eviction.Dropped, before.Evicted + eviction.Evicted);
             commands.SaveMeta(after);
             transaction.Commit();
+            _checkpointer!.Written();
             _stats = after;
             return appended;
         }
@@ -195,6 +198,7 @@ public sealed partial class SqliteInboxStore : IInboxStore
             var after = before with { QueueCursor = events[^1].Seq };
             commands.SaveMeta(after);
             transaction.Commit();
+            _checkpointer!.Written();
             _stats = after;
             return new InboxTake(events, before.QueueCursor);
         }
@@ -218,6 +222,11 @@ public sealed partial class SqliteInboxStore : IInboxStore
 
             _disposed = true;
             _commands?.Dispose();
+            if (_checkpointer is not null)
+            {
+                await _checkpointer.DisposeAsync();
+            }
+
             if (_connection is not null)
             {
                 // Closing the last connection checkpoints the WAL into the database file and removes it.

@@ -20,10 +20,11 @@ namespace NymBridge.Api.Webhooks;
 /// </para>
 /// <para>One connection, serialized by a semaphore; the hot statements stay prepared.</para>
 /// </remarks>
-public sealed partial class SqliteWebhookStateStore(string path) : IWebhookStateStore
+public sealed partial class SqliteWebhookStateStore(string path, ILogger logger) : IWebhookStateStore
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _connection;
+    private SqliteCheckpointer? _checkpointer;
     private Commands? _commands;
     private bool _disposed;
 
@@ -56,6 +57,7 @@ public sealed partial class SqliteWebhookStateStore(string path) : IWebhookState
 
             _connection = connection;
             _commands = new Commands(connection);
+            _checkpointer = SqliteCheckpointer.Start(connection, FilePath, logger);
         }
         finally
         {
@@ -158,6 +160,7 @@ public sealed partial class SqliteWebhookStateStore(string path) : IWebhookState
             }
 
             transaction.Commit();
+            _checkpointer!.Written();
         }
         finally
         {
@@ -177,6 +180,7 @@ public sealed partial class SqliteWebhookStateStore(string path) : IWebhookState
             var inserted = Execute(connection, transaction, "INSERT OR IGNORE INTO webhook_replies VALUES ($e, $seq, $expires);",
                 ("$e", endpoint), ("$seq", seq), ("$expires", expiresAt.UtcTicks));
             transaction.Commit();
+            _checkpointer!.Written();
             return inserted == 1;
         }
         finally
@@ -223,6 +227,11 @@ public sealed partial class SqliteWebhookStateStore(string path) : IWebhookState
 
             _disposed = true;
             _commands?.Dispose();
+            if (_checkpointer is not null)
+            {
+                await _checkpointer.DisposeAsync();
+            }
+
             if (_connection is not null)
             {
                 await _connection.DisposeAsync();

@@ -54,6 +54,7 @@ public static class WebhookServiceCollectionExtensions
         }
 
         // Beside the inbox's own file (a relative Inbox:Path is under the data directory).
-        return new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(services.GetInboxSqlitePath()));
+        return new SqliteWebhookStateStore(
+            SqliteWebhookStateStore.PathFor(services.GetInboxSqlitePath()), services.GetRequiredService<ILogger<SqliteWebhookStateStore>>());
     }
 }
