@@ -107,10 +107,10 @@ public sealed partial class SqliteCheckpointer : IAsyncDisposable
             command.CommandText = "PRAGMA wal_checkpoint(PASSIVE);";
             command.ExecuteNonQuery();
         }
-#pragma warning disable CA1031 // A failed checkpoint loses nothing (the WAL holds the commits): the next write tries again, and the backstop bounds the file.
         catch (SqliteException e)
-#pragma warning restore CA1031
         {
+            // A failed checkpoint loses nothing (the WAL holds the commits): the next write tries again, and the
+            // writer's backstop bounds the file meanwhile.
             Log.Failed(_logger, e.SqliteErrorCode);
         }
     }
