@@ -37,14 +37,14 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
     /// The tools run in <see cref="Work"/>, where the stores' files are, and an ASP.NET Core host watches its content
     /// root recursively to reload appsettings.json: every SQLite WAL or Redis AOF write became an inotify event for the
     /// emulator and the receiver to handle (30% of a core for the emulator while a webhook run wrote its state;
-    /// bench/NOTES.md, 2026-12-02 17:15). The tools read no appsettings.json: no watching.
+    /// bench/NOTES.md, 2026-12-02 17:00). The tools read no appsettings.json: no watching.
     /// </summary>
     private static readonly Dictionary<string, string> ToolEnvironment = new() { ["DOTNET_hostBuilder__reloadConfigOnChange"] = "false" };
 
     public ChildProcess Start(ReportSection section, string name, string file, IReadOnlyList<string> args, string? workingDirectory = null,
         IReadOnlyDictionary<string, string>? environment = null)
     {
-        var env = string.Concat((environment ?? new Dictionary<string, string>()).Select(e => $"{e.Key}={e.Value} "));
+        var env = string.Concat(environment?.Select(e => $"{e.Key}={e.Value} ") ?? []);
         section.Command((workingDirectory is null ? "" : $"(cd {Display(workingDirectory, [])} && ") + env + Display(file, args) + (workingDirectory is null ? "" : ")"));
         return ChildProcess.Start(name, file, args, workingDirectory ?? Work, Logs, environment);
     }

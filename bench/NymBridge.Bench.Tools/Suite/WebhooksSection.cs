@@ -157,7 +157,7 @@ internal static class WebhooksSection
         }
     }
 
-    private static async Task ResetAsync(SuiteContext ctx, Uri receiver, long untimed = 0)
+    private static async Task ResetAsync(SuiteContext ctx, Uri receiver, long untimed)
     {
         using var response = await ctx.Http.PostAsync(new Uri(receiver, $"/reset?skip={untimed}"), null);
         response.EnsureSuccessStatusCode();
