@@ -18,9 +18,11 @@ public sealed record InboxStatus(
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(feed);
+        // The count before the error, the reverse of the order the writer records them in: a failure counted here has its reason.
+        var storeFailures = writer.StoreFailures;
         var lastError = writer.LastStoreError;
         return new(
             feed.Epoch, writer.Store, writer.Accepted, writer.Committed, writer.Pending, feed.Subscribers, feed.SubscriberCatchUps,
-            writer.StoreFailures, lastError?.Error, lastError?.At);
+            storeFailures, lastError?.Error, lastError?.At);
     }
 }

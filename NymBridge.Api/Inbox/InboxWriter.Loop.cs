@@ -27,8 +27,9 @@ public sealed partial class InboxWriter
 #pragma warning restore CA1031
             {
                 Log.AppendFailed(_logger, batch.Count, delay.TotalMilliseconds, e);
-                Interlocked.Increment(ref _storeFailures);
+                // The error before the count: a /status read between the two must never see a failure without its reason.
                 _lastStoreError = new StoreError($"{e.GetType().Name}: {e.Message}", _time.GetUtcNow());
+                Interlocked.Increment(ref _storeFailures);
                 if (!await DelayAsync(delay))
                 {
                     var lost = batch.Count + reader.Count;
