@@ -9,6 +9,8 @@ namespace NymBridge.Api.Webhooks;
 /// </remarks>
 public sealed partial class WebhookEndpoint
 {
+    private static readonly TimeSpan FirstCommitRetry = TimeSpan.FromMilliseconds(250), LastCommitRetry = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// Changes the in-memory state and commits the same change, in the order the changes were made; the task
     /// ends once it is committed.
@@ -27,6 +29,11 @@ public sealed partial class WebhookEndpoint
                     return Task.CompletedTask;
                 }
 
+                if (_commitsAbandoned is { } abandoned)
+                {
+                    return Task.FromException(abandoned);
+                }
+
                 _toCommit.Add(change);
                 committed = _nextCommit.Task;
                 lead = !_committing;
@@ -35,6 +42,35 @@ public sealed partial class WebhookEndpoint
         }
 
         return lead ? LeadCommitAsync(committed) : committed;
+    }
+
+    /// <summary>
+    /// <see cref="MutateAsync"/> for a caller that must answer (the management API): it ends at the commit, or
+    /// throws <see cref="WebhookStateNotSavedException"/> while saves fail (at once, or at the next failed save).
+    /// The change stays in effect and queued either way, and commits once the store recovers.
+    /// </summary>
+    private async Task MutateOrReportAsync(Func<WebhookStateChange?> mutate)
+    {
+        Task failed;
+        lock (_commitLock)
+        {
+            failed = _saveFailed.Task;
+        }
+
+        var committed = MutateAsync(mutate);
+        // A store that is failing now answers at once; otherwise the first save that fails from here on does.
+        if (!committed.IsCompleted && Volatile.Read(ref _stateError) is null)
+        {
+            await Task.WhenAny(committed, failed);
+        }
+
+        if (committed.IsCompleted)
+        {
+            await committed;
+            return;
+        }
+
+        throw new WebhookStateNotSavedException(Volatile.Read(ref _stateError)?.Reason ?? "the store failed");
     }
 
     /// <summary>
@@ -48,40 +84,110 @@ public sealed partial class WebhookEndpoint
         await mine;
     }
 
+    /// <summary>
+    /// Commits what is queued. A batch that fails is never dropped: every change carries the endpoint row, so a
+    /// later change committed without it would store a cursor past events whose rows were never stored, and a
+    /// restart would skip them. It is retried first, with what queued meanwhile, until it commits; its callers
+    /// wait (a full disk holds deliveries back, it does not lose them). Only a stop gives up, and then no later
+    /// change commits either: the store keeps the state of the last commit, which a restart resumes from.
+    /// </summary>
     private async Task CommitQueuedAsync()
     {
-        List<WebhookStateChange> batch;
-        TaskCompletionSource done;
-        lock (_commitLock)
+        var retryIn = FirstCommitRetry;
+        while (true)
         {
-            batch = _toCommit;
-            done = _nextCommit;
-            _toCommit = [];
-            _nextCommit = NewSignal();
-        }
+            List<WebhookStateChange> batch;
+            TaskCompletionSource done;
+            lock (_commitLock)
+            {
+                batch = _toCommit;
+                done = _nextCommit;
+                _toCommit = [];
+                _nextCommit = NewSignal();
+            }
 
-        try
-        {
-            await _store.SaveAsync(batch, CancellationToken.None);
-            done.TrySetResult();
-        }
-#pragma warning disable CA1031 // Handed to every change of the batch: each caller handles a failed save as before.
-        catch (Exception e)
+            try
+            {
+                await _store.SaveAsync(batch, CancellationToken.None);
+                Volatile.Write(ref _stateError, null);
+                done.TrySetResult();
+            }
+#pragma warning disable CA1031 // Whatever the store threw (disk full, locked file), the batch is kept and retried.
+            catch (Exception e)
 #pragma warning restore CA1031
-        {
-            done.TrySetException(e);
-        }
+            {
+                Log.StateFailed(_logger, Name, e);
+                Volatile.Write(ref _stateError, new WebhookError(_time.GetUtcNow(), null, e.Message));
+                Requeue(batch, done);
+                TaskCompletionSource failed;
+                lock (_commitLock)
+                {
+                    failed = _saveFailed;
+                    _saveFailed = NewSignal();
+                }
 
-        bool more;
-        lock (_commitLock)
-        {
-            more = _toCommit.Count > 0;
-            _committing = more;
-        }
+                failed.TrySetResult();
+                await Task.Delay(retryIn, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                retryIn = Min(retryIn * 2, LastCommitRetry);
+                if (_stopping.IsCancellationRequested)
+                {
+                    Abandon(e);
+                    return;
+                }
 
-        if (more)
-        {
+                continue;
+            }
+
+            lock (_commitLock)
+            {
+                if (_toCommit.Count == 0)
+                {
+                    _committing = false;
+                    return;
+                }
+            }
+
             _ = Task.Run(CommitQueuedAsync, CancellationToken.None);
+            return;
         }
     }
+
+    /// <summary>Puts a failed batch back in front of what queued meanwhile; its callers complete with the next commit.</summary>
+    private void Requeue(List<WebhookStateChange> batch, TaskCompletionSource done)
+    {
+        TaskCompletionSource next;
+        lock (_commitLock)
+        {
+            batch.AddRange(_toCommit);
+            _toCommit = batch;
+            next = _nextCommit;
+        }
+
+        next.Task.ContinueWith(
+            static (t, state) => ((TaskCompletionSource)state!).TrySetFromTask(t),
+            done, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>Stopping with a store that still fails: fails every queued change, and every later one.</summary>
+    private void Abandon(Exception error)
+    {
+        TaskCompletionSource waiting;
+        lock (_commitLock)
+        {
+            _commitsAbandoned = error;
+            _toCommit = [];
+            waiting = _nextCommit;
+            _committing = false;
+        }
+
+        waiting.TrySetException(error);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
+
+/// <summary>A change is in effect but its commit failed; it stays queued and commits once the store recovers.</summary>
+public sealed class WebhookStateNotSavedException(string reason) : Exception($"The webhook state could not be saved: {reason}")
+{
+    public string Reason { get; } = reason;
 }

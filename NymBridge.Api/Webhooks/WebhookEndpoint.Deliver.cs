@@ -167,7 +167,7 @@ public sealed partial class WebhookEndpoint
         {
             await committed;
         }
-#pragma warning disable CA1031 // The store failed: the row stays in the store, so a restart delivers the event again.
+#pragma warning disable CA1031 // Only at a stop while the store fails (until then the commit is retried): the row stays due, so a restart delivers the event again.
         catch (Exception e)
 #pragma warning restore CA1031
         {

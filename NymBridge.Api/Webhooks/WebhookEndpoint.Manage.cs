@@ -12,7 +12,7 @@ public sealed partial class WebhookEndpoint
             return new WebhookSummary(
                 Name, ShownUrl(_url), [.. _options.EffectiveEvents.Select(e => e.ToLowerInvariant())], _row.Enabled, _row.DisabledReason, _row.Cursor,
                 Math.Max(0, lastSeq - _row.Cursor) + waiting.Count, _inFlight.Count, _row.Delivered, _row.Failed, _row.Dropped,
-                _row.RepliesSent, _row.RepliesRefused, _row.LastSuccessAt, _row.LastError, _row.Enabled ? next : null);
+                _row.RepliesSent, _row.RepliesRefused, _row.LastSuccessAt, _row.LastError, _row.Enabled ? next : null, Volatile.Read(ref _stateError));
         }
     }
 
@@ -50,7 +50,7 @@ public sealed partial class WebhookEndpoint
         ArgumentNullException.ThrowIfNull(selection);
         var stats = _counters.Store;
         var queued = new List<long>();
-        await MutateAsync(() =>
+        var committed = MutateOrReportAsync(() =>
         {
             IEnumerable<long> seqs = selection switch
             {
@@ -89,18 +89,21 @@ public sealed partial class WebhookEndpoint
             _row = _row with { Failed = Math.Max(0, _row.Failed - failedAgain) };
             return new WebhookStateChange(_row, Upserts: upserts);
         });
+        // In effect now: the loop may start them before the commit ends, as their outcomes commit after it.
         Kick();
+        await committed;
         return queued;
     }
 
     public async Task SetEnabledAsync(bool enabled)
     {
-        await MutateAsync(() =>
+        var committed = MutateOrReportAsync(() =>
         {
             _row = _row with { Enabled = enabled, DisabledReason = enabled ? null : "disabled through POST /webhooks/" + Name + "/disable" };
             return new WebhookStateChange(_row);
         });
         Kick();
+        await committed;
     }
 
     private static IEnumerable<long> Range(long from, long to)
@@ -125,10 +128,13 @@ public sealed partial class WebhookEndpoint
 /// <param name="Cursor">Every seq up to this one was admitted for delivery, skipped (another event type) or dropped.</param>
 /// <param name="Pending">Events not delivered yet: admitted and waiting or in flight, plus inbox events after the cursor.</param>
 /// <param name="NextAttemptAt">When the next retry is due (null when none waits, or the endpoint is disabled).</param>
+/// <param name="StateError">
+/// Why the endpoint's state could not be saved (a full disk, say), while it cannot: deliveries wait until it can, and none is lost.
+/// </param>
 public sealed record WebhookSummary(
     string Name, string Url, IReadOnlyList<string> Events, bool Enabled, string? DisabledReason, long Cursor, long Pending, int InFlight,
     long Delivered, long Failed, long Dropped, long RepliesSent, long RepliesRefused, DateTimeOffset? LastSuccessAt, WebhookError? LastError,
-    DateTimeOffset? NextAttemptAt);
+    DateTimeOffset? NextAttemptAt, WebhookError? StateError);
 
 /// <summary>An event that exhausted its retries for an endpoint.</summary>
 public sealed record WebhookFailure(long Seq, string WebhookId, int Attempts, WebhookError? LastError);

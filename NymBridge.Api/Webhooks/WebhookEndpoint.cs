@@ -61,6 +61,9 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     private List<WebhookStateChange> _toCommit = [];
     private TaskCompletionSource _nextCommit = NewSignal();
     private bool _committing;
+    private Exception? _commitsAbandoned; // set at a stop while the store failed: nothing commits after it
+    private WebhookError? _stateError; // why the last commit failed, until one succeeds
+    private TaskCompletionSource _saveFailed = NewSignal(); // set at each failed save, then replaced
     private WebhookEndpointRow _row = null!;
     private long _lastAttemptId;
     private Task? _loop;
@@ -183,7 +186,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
             {
                 return;
             }
-#pragma warning disable CA1031 // The store failed (disk full, locked file): keep the endpoint alive and try again shortly.
+#pragma warning disable CA1031 // Reading the inbox failed (disk, locked file): keep the endpoint alive and try again shortly.
             catch (Exception e)
 #pragma warning restore CA1031
             {

@@ -9,6 +9,9 @@ public static class WebhookEndpoints
 {
     public const int MaxAttempts = 1000, DefaultAttempts = 100;
 
+    /// <summary>How long a change waits for its commit before answering 503 (a store that hangs rather than fails).</summary>
+    public static readonly TimeSpan CommitWait = TimeSpan.FromSeconds(10);
+
     public static RouteGroupBuilder MapWebhooks(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/webhooks").WithTags("Webhooks");
@@ -36,20 +39,23 @@ public static class WebhookEndpoints
         group.MapPost("/{name}/redeliver", RedeliverAsync)
             .WithName("RedeliverWebhook")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Deliver events again")
             .WithDescription("Exactly one of {\"seqs\": [..]}, {\"from\": N} (every retained seq from N up to the cursor) or {\"failed\": true}. " +
                              "Queued now with a fresh retry schedule and the same webhook-id; an answer becomes a reply only within the reply window, " +
                              "and never a second reply for the same event.")
             .ProducesValidationProblem();
 
-        group.MapPost("/{name}/enable", (string name, WebhookDispatcher dispatcher) => SetEnabledAsync(name, dispatcher, true))
+        group.MapPost("/{name}/enable", (string name, WebhookDispatcher dispatcher, HttpResponse response) => SetEnabledAsync(name, dispatcher, response, true))
             .WithName("EnableWebhook")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Enable an endpoint (after a 410 Gone or a disable)");
 
-        group.MapPost("/{name}/disable", (string name, WebhookDispatcher dispatcher) => SetEnabledAsync(name, dispatcher, false))
+        group.MapPost("/{name}/disable", (string name, WebhookDispatcher dispatcher, HttpResponse response) => SetEnabledAsync(name, dispatcher, response, false))
             .WithName("DisableWebhook")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Stop delivering to an endpoint; events wait in the inbox until it is enabled");
 
         return group;
@@ -88,7 +94,7 @@ public static class WebhookEndpoints
         dispatcher.Find(name) is { } endpoint ? TypedResults.Ok(endpoint.GetFailures()) : NotFound(name);
 
     private static async Task<Results<Accepted<WebhookRedelivery>, ProblemHttpResult>> RedeliverAsync(
-        string name, WebhookRedeliverSelection selection, WebhookDispatcher dispatcher)
+        string name, WebhookRedeliverSelection selection, WebhookDispatcher dispatcher, HttpResponse response)
     {
         if (dispatcher.Find(name) is not { } endpoint)
         {
@@ -102,19 +108,45 @@ public static class WebhookEndpoints
                 "Give exactly one of {\"seqs\": [1, 2]} (at most 10,000), {\"from\": N} (N ≥ 0) or {\"failed\": true}.");
         }
 
-        var queued = await endpoint.RedeliverAsync(selection);
-        return TypedResults.Accepted((string?)null, new WebhookRedelivery(queued.Count, queued));
+        try
+        {
+            var queued = await endpoint.RedeliverAsync(selection).WaitAsync(CommitWait);
+            return TypedResults.Accepted((string?)null, new WebhookRedelivery(queued.Count, queued));
+        }
+        catch (Exception e) when (e is TimeoutException or WebhookStateNotSavedException)
+        {
+            return NotSaved(response, (e as WebhookStateNotSavedException)?.Reason ?? "the store did not answer in time");
+        }
     }
 
-    private static async Task<Results<Ok<WebhookSummary>, ProblemHttpResult>> SetEnabledAsync(string name, WebhookDispatcher dispatcher, bool enabled)
+    private static async Task<Results<Ok<WebhookSummary>, ProblemHttpResult>> SetEnabledAsync(
+        string name, WebhookDispatcher dispatcher, HttpResponse response, bool enabled)
     {
         if (dispatcher.Find(name) is not { } endpoint)
         {
             return NotFound(name);
         }
 
-        await endpoint.SetEnabledAsync(enabled);
+        try
+        {
+            await endpoint.SetEnabledAsync(enabled).WaitAsync(CommitWait);
+        }
+        catch (Exception e) when (e is TimeoutException or WebhookStateNotSavedException)
+        {
+            return NotSaved(response, (e as WebhookStateNotSavedException)?.Reason ?? "the store did not answer in time");
+        }
+
         return TypedResults.Ok(endpoint.GetSummary());
+    }
+
+    /// <summary>The change is in effect but not saved yet: the store keeps failing, and a restart before it recovers forgets it.</summary>
+    private static ProblemHttpResult NotSaved(HttpResponse response, string reason)
+    {
+        Problems.RetryAfter(response, CommitWait);
+        return TypedResults.Problem(
+            $"The change is in effect but could not be saved yet ({reason}); it is saved once the store recovers, " +
+            "and a restart before then forgets it. GET /webhooks shows stateError until the store recovers.",
+            statusCode: StatusCodes.Status503ServiceUnavailable, title: "The webhook state could not be saved.");
     }
 
     private static ProblemHttpResult NotFound(string name) => TypedResults.Problem(

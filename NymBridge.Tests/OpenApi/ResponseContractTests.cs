@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using NymBridge.Api.Inbox;
 using NymBridge.Api.Sending;
+using NymBridge.Api.Webhooks;
+using NymBridge.Tests.Webhooks;
 using NymBridge.Protocol;
 
 namespace NymBridge.Tests.OpenApi;
@@ -36,6 +38,9 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
 
         /// <summary>The inbox store cannot be read, as a cluster's Redis store while Redis does not answer.</summary>
         StoreUnavailable,
+
+        /// <summary>Once started, the webhook state store refuses every save, as SQLite does on a full disk.</summary>
+        StateUnsaved,
     }
 
     private const string Key = "contract-test-key-5d1e";
@@ -124,6 +129,9 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         new("POST /webhooks/nobody/disable", 404),
         new("POST /webhooks/contract/enable", 200),
         new("POST /webhooks/nobody/enable", 404),
+        new("POST /webhooks/contract/redeliver", 503, _ => JsonContent.Create(new { seqs = new[] { 1 } }), Profile.StateUnsaved, Before: AdmitOneAsync) { BodyLabel = "json" },
+        new("POST /webhooks/contract/disable", 503, Profile: Profile.StateUnsaved),
+        new("POST /webhooks/contract/enable", 503, Profile: Profile.StateUnsaved),
 
         // With a key: the key opens everything, and without it all but /health/* is 401.
         new("GET /status", 200, Profile: Profile.Keyed, Headers: WithKey),
@@ -272,6 +280,16 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
         await env.Host.WaitForCommittedAsync(target);
     }
 
+    /// <summary>Seq 1 received and admitted for the endpoint (in memory: its admission is never saved in this profile).</summary>
+    private static async Task AdmitOneAsync(Env env)
+    {
+        await env.Host.Emulator.InjectReceivedAsync("hello ✓"u8.ToArray(), SenderTagValue);
+        await Eventually.ProbeUntilAsync(
+            () => env.Host.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/webhooks"),
+            w => w.EnumerateArray().Single().GetProperty("cursor").GetInt64() >= 1,
+            "the endpoint admitted seq 1");
+    }
+
     /// <summary>Spends this client's permits: requests until one is refused.</summary>
     private static async Task Drain(Env env)
     {
@@ -335,9 +353,16 @@ public sealed class ResponseContractTests(ResponseContractTests.Hosts hosts) : I
             {
                 Profile.Pending => builder => builder.ConfigureTestServices(services => services.AddSingleton<IIdempotencyStore, PendingIdempotencyStore>()),
                 Profile.StoreUnavailable => builder => builder.ConfigureTestServices(services => services.AddSingleton<IInboxStore, UnreachableInboxStore>()),
+                Profile.StateUnsaved => builder => builder.ConfigureTestServices(services =>
+                    services.AddSingleton<IWebhookStateStore>(new FailingWebhookStateStore(new MemoryWebhookStateStore()))),
                 _ => null,
             });
             var self = (await host.WaitUntilReadyAsync()).ToString();
+            if (profile == Profile.StateUnsaved)
+            {
+                ((FailingWebhookStateStore)host.Factory.Services.GetRequiredService<IWebhookStateStore>()).Failing = true;
+            }
+
             if (profile == Profile.Unavailable)
             {
                 host.Emulator.RefuseConnections(true);

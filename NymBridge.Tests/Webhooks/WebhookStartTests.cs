@@ -7,9 +7,6 @@ namespace NymBridge.Tests.Webhooks;
 /// <summary>Where a new endpoint starts, which events it takes, and that its state survives a restart on SQLite.</summary>
 public class WebhookStartTests
 {
-    // Quarantined: about one run in five under load (one in eight alone; also on the commit before this session's
-    // changes), the 'fresh' endpoint gets "new 3" again after a graceful restart, so a delivery's outcome is not
-    // always durable when a stop returns. A real at-least-once bug of graceful stops, to fix before this runs again.
     [Fact]
     public async Task Start_from_oldest_takes_retained_events_new_takes_later_ones_and_events_filter_by_type()
     {
