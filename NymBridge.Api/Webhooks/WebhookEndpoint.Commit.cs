@@ -70,6 +70,9 @@ public sealed partial class WebhookEndpoint
             return;
         }
 
+        // Nobody awaits the commit now. It fails only when a stop gives up on a store that still fails, and that failure is logged already.
+        _ = committed.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         throw new WebhookStateNotSavedException(Volatile.Read(ref _stateError)?.Reason ?? "the store failed");
     }
 
