@@ -21,7 +21,7 @@ public sealed partial class SqliteWebhookStateStore
             "$e", "$seq", "$attempts", "$next", "$failed", "$error_at", "$error_status", "$error_reason");
 
         private readonly SqliteCommand _insertAttempt = Create(connection,
-            "INSERT INTO webhook_attempts VALUES ($e, $id, $webhook_id, $seq, $attempt, $at, $duration_ms, $status, $error, $response_bytes, $reply);",
+            "INSERT OR REPLACE INTO webhook_attempts VALUES ($e, $id, $webhook_id, $seq, $attempt, $at, $duration_ms, $status, $error, $response_bytes, $reply);",
             "$e", "$id", "$webhook_id", "$seq", "$attempt", "$at", "$duration_ms", "$status", "$error", "$response_bytes", "$reply");
 
         private readonly SqliteCommand _trimAttempts = Create(connection,

@@ -125,38 +125,30 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
             var commands = _commands!;
             using var transaction = connection.BeginTransaction();
             commands.Enlist(transaction);
-            // Each change carries the whole endpoint row: the last one of each endpoint is its state after all of them.
-            var rows = new Dictionary<string, WebhookEndpointRow>(StringComparer.Ordinal);
-            var lastAttempts = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var change in changes)
+            foreach (var endpoint in Net(changes))
             {
-                var name = change.Endpoint.Name;
-                rows[name] = change.Endpoint;
-                foreach (var seq in change.Deletes ?? [])
+                foreach (var (seq, delivery) in endpoint.Deliveries)
                 {
-                    commands.DeleteDelivery(name, seq);
+                    if (delivery is null)
+                    {
+                        commands.DeleteDelivery(endpoint.Row.Name, seq);
+                    }
+                    else
+                    {
+                        commands.UpsertDelivery(endpoint.Row.Name, delivery);
+                    }
                 }
 
-                foreach (var d in change.Upserts ?? [])
+                foreach (var attempt in endpoint.Attempts)
                 {
-                    commands.UpsertDelivery(name, d);
+                    commands.InsertAttempt(endpoint.Row.Name, attempt);
                 }
 
-                if (change.Attempt is { } a)
+                commands.UpsertEndpoint(endpoint.Row);
+                if (endpoint.Attempts.Count > 0)
                 {
-                    commands.InsertAttempt(name, a);
-                    lastAttempts[name] = a.Id;
+                    commands.TrimAttempts(endpoint.Row.Name, endpoint.Attempts[^1].Id - IWebhookStateStore.MaxAttempts);
                 }
-            }
-
-            foreach (var row in rows.Values)
-            {
-                commands.UpsertEndpoint(row);
-            }
-
-            foreach (var (name, id) in lastAttempts)
-            {
-                commands.TrimAttempts(name, id - IWebhookStateStore.MaxAttempts);
             }
 
             transaction.Commit();

@@ -53,8 +53,10 @@ public static class WebhookServiceCollectionExtensions
             return new MemoryWebhookStateStore();
         }
 
-        // Beside the inbox's own file (a relative Inbox:Path is under the data directory).
-        return new SqliteWebhookStateStore(
-            SqliteWebhookStateStore.PathFor(services.GetInboxSqlitePath()), services.GetRequiredService<ILogger<SqliteWebhookStateStore>>());
+        // Beside the inbox's own file (a relative Inbox:Path is under the data directory), with the journal in front.
+        var path = SqliteWebhookStateStore.PathFor(services.GetInboxSqlitePath());
+        return new JournaledWebhookStateStore(
+            new SqliteWebhookStateStore(path, services.GetRequiredService<ILogger<SqliteWebhookStateStore>>()),
+            path, services.GetRequiredService<ILogger<JournaledWebhookStateStore>>());
     }
 }

@@ -1,0 +1,184 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NymBridge.Api.Webhooks;
+
+namespace NymBridge.Tests.Webhooks;
+
+/// <summary>
+/// The journal in front of the SQLite webhook state: what was saved and not folded yet is back after a crash
+/// (a store that is never disposed, its files left as a killed process leaves them), torn tails are cut, another
+/// epoch's journal is forgotten, and a segment folded already but not removed is applied again harmlessly.
+/// </summary>
+public sealed class WebhookStateJournalTests : IDisposable
+{
+    private const string Epoch = "epoch-1";
+    private readonly TempDirectory _temp = new();
+    private readonly List<IAsyncDisposable> _crashed = [];
+
+    private string StatePath => Path.Combine(_temp.Path, "inbox-webhooks.db");
+
+    [Fact]
+    public async Task Saves_that_were_never_folded_are_back_after_a_crash()
+    {
+        var crashed = await CrashedAfterAsync(Admit(1, 2, 3), Delivered(1, attemptId: 1), Delivered(2, attemptId: 2));
+
+        Assert.Single(Segments());
+        await using (var sqliteOnly = new SqliteWebhookStateStore(StatePath, NullLogger.Instance))
+        {
+            await sqliteOnly.InitializeAsync(Epoch, default);
+            Assert.Null(await sqliteOnly.LoadAsync("a", default)); // only the journal has it
+        }
+
+        await using var restarted = await OpenAsync();
+        var state = await restarted.LoadAsync("a", default);
+        Assert.NotNull(state);
+        Assert.Equal(3, state.Endpoint.Cursor);
+        Assert.Equal(2, state.Endpoint.Delivered);
+        Assert.Equal([3L], state.Deliveries.Select(d => d.Seq));
+        Assert.Equal(2, state.LastAttemptId);
+        Assert.Equal([1L, 2L], (await restarted.ReadAttemptsAsync("a", 0, 10, default)).Select(a => a.Seq));
+        GC.KeepAlive(crashed);
+    }
+
+    [Fact]
+    public async Task A_torn_last_record_is_cut_and_what_came_before_it_is_kept()
+    {
+        await CrashedAfterAsync(Admit(1, 2), Delivered(1, attemptId: 1), Delivered(2, attemptId: 2));
+        var segment = Segments().Single();
+        using (var file = new FileStream(segment, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+        {
+            file.SetLength(file.Length - 3); // the last write half done when the power went
+        }
+
+        await using var restarted = await OpenAsync();
+        var state = await restarted.LoadAsync("a", default);
+        Assert.NotNull(state);
+        Assert.Equal(1, state.Endpoint.Delivered);
+        Assert.Equal([2L], state.Deliveries.Select(d => d.Seq));
+    }
+
+    [Fact]
+    public async Task A_corrupted_record_ends_the_replay_there()
+    {
+        await CrashedAfterAsync(Admit(1, 2), Delivered(1, attemptId: 1), Delivered(2, attemptId: 2));
+        var segment = Segments().Single();
+        var bytes = await File.ReadAllBytesAsync(segment);
+        bytes[^2] ^= 0xFF; // inside the last record's payload: its CRC no longer matches
+        await File.WriteAllBytesAsync(segment, bytes);
+
+        await using var restarted = await OpenAsync();
+        var state = await restarted.LoadAsync("a", default);
+        Assert.NotNull(state);
+        Assert.Equal(1, state.Endpoint.Delivered);
+    }
+
+    [Fact]
+    public async Task The_journal_of_another_inbox_epoch_is_forgotten()
+    {
+        await CrashedAfterAsync(Admit(1, 2));
+
+        await using var restarted = await OpenAsync("epoch-2");
+        Assert.Null(await restarted.LoadAsync("a", default));
+        Assert.DoesNotContain(Segments(), s => File.ReadAllBytes(s).Length > 64);
+    }
+
+    [Fact]
+    public async Task A_segment_folded_already_but_not_removed_is_applied_again_without_harm()
+    {
+        var store = await OpenAsync(foldDelay: Timeout.InfiniteTimeSpan);
+        _crashed.Add(store);
+        await store.SaveAsync([Admit(1, 2)], default);
+        await store.SaveAsync([Delivered(1, attemptId: 1)], default);
+        var first = Segments().Single();
+        var copy = await File.ReadAllBytesAsync(first);
+        Assert.NotNull(await store.LoadAsync("a", default)); // a read folds: the segment goes
+        Assert.DoesNotContain(first, Segments());
+        await File.WriteAllBytesAsync(first, copy);          // ... as if the crash came between the commit and the removal
+        await store.SaveAsync([Delivered(2, attemptId: 2)], default);
+
+        await using var restarted = await OpenAsync();
+        var state = await restarted.LoadAsync("a", default);
+        Assert.NotNull(state);
+        Assert.Equal(2, state.Endpoint.Delivered);
+        Assert.Empty(state.Deliveries);
+        Assert.Equal([1L, 2L], (await restarted.ReadAttemptsAsync("a", 0, 10, default)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task A_clean_stop_folds_everything_and_leaves_no_segment()
+    {
+        await using (var store = await OpenAsync(foldDelay: Timeout.InfiniteTimeSpan))
+        {
+            await store.SaveAsync([Admit(1, 2)], default);
+            await store.SaveAsync([Delivered(1, attemptId: 1)], default);
+        }
+
+        Assert.Empty(Segments());
+        await using var sqliteOnly = new SqliteWebhookStateStore(StatePath, NullLogger.Instance);
+        await sqliteOnly.InitializeAsync(Epoch, default);
+        var state = await sqliteOnly.LoadAsync("a", default);
+        Assert.NotNull(state);
+        Assert.Equal(1, state.Endpoint.Delivered);
+        Assert.Equal([2L], state.Deliveries.Select(d => d.Seq));
+    }
+
+    [Fact]
+    public async Task Saves_reach_sqlite_in_the_background_without_a_read()
+    {
+        await using var store = await OpenAsync(foldDelay: TimeSpan.FromMilliseconds(1));
+        await store.SaveAsync([Admit(1)], default);
+
+        await using var sqliteOnly = new SqliteWebhookStateStore(StatePath, NullLogger.Instance);
+        await sqliteOnly.InitializeAsync(Epoch, default);
+        await Eventually.WaitUntilAsync(async () => await sqliteOnly.LoadAsync("a", default) is not null, "the save reaches SQLite");
+    }
+
+    public void Dispose()
+    {
+        foreach (var store in _crashed)
+        {
+            // The "crashed" stores fold on disposal: only once each test has looked at what a restart finds.
+            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        _temp.Dispose();
+    }
+
+    /// <summary>A store that saved these batches and was never stopped, as a killed process leaves its files: it never folds.</summary>
+    private async Task<JournaledWebhookStateStore> CrashedAfterAsync(params WebhookStateChange[] batches)
+    {
+        var store = await OpenAsync(foldDelay: Timeout.InfiniteTimeSpan);
+        _crashed.Add(store);
+        foreach (var batch in batches)
+        {
+            await store.SaveAsync([batch], default);
+        }
+
+        return store;
+    }
+
+    private async Task<JournaledWebhookStateStore> OpenAsync(string epoch = Epoch, TimeSpan? foldDelay = null)
+    {
+        var store = new JournaledWebhookStateStore(new SqliteWebhookStateStore(StatePath, NullLogger.Instance), StatePath, NullLogger.Instance, foldDelay);
+        await store.InitializeAsync(epoch, default);
+        return store;
+    }
+
+    private string[] Segments() => Directory.GetFiles(_temp.Path, "inbox-webhooks.changes.*");
+
+    private long _cursor, _delivered;
+
+    private WebhookStateChange Admit(params long[] seqs)
+    {
+        _cursor = seqs.Max();
+        return new WebhookStateChange(Row(), Upserts: [.. seqs.Select(s => new WebhookDelivery(s, 0, DateTimeOffset.UnixEpoch, false, null))]);
+    }
+
+    private WebhookStateChange Delivered(long seq, long attemptId)
+    {
+        _delivered++;
+        return new WebhookStateChange(Row(), Deletes: [seq],
+            Attempt: new WebhookAttempt(attemptId, $"evt_{Epoch}_{seq}", seq, 1, DateTimeOffset.UnixEpoch.AddSeconds(seq), 3, 200, null, 0, "none"));
+    }
+
+    private WebhookEndpointRow Row() => new("a", _cursor, true, null, _delivered, 0, 0, 0, 0, null, null);
+}
