@@ -51,7 +51,7 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
         _directory = Path.GetDirectoryName(Path.GetFullPath(statePath))!;
         _prefix = WebhookStateJournal.PrefixFor(statePath);
         _logger = logger;
-        _foldDelay = foldDelay ?? TimeSpan.FromMilliseconds(50);
+        _foldDelay = foldDelay ?? TimeSpan.FromMilliseconds(200);
     }
 
     /// <summary>Opens the folded store, folds what a previous run left in the journal, and starts a new segment.</summary>

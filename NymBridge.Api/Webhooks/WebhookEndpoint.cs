@@ -35,7 +35,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
 
     private readonly WebhookEndpointOptions _options;
     private readonly Uri _url;
-    private readonly byte[] _key;
+    private readonly WebhookSignature _signature;
     private readonly IInboxFeed _inbox;
     private readonly IInboxCounters _counters;
     private readonly EventViews _views;
@@ -78,7 +78,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         StoreKey = name.ToLowerInvariant();
         _options = options;
         _url = new Uri(options.Url!, UriKind.Absolute);
-        _key = key;
+        _signature = new WebhookSignature(key);
         ArgumentNullException.ThrowIfNull(inbox);
         _inbox = inbox.Feed;
         _counters = inbox.Counters;
@@ -150,6 +150,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     {
         await StopAsync();
         _stopping.Dispose();
+        _signature.Dispose();
     }
 
     private async Task ReadInboxAsync(long after, CancellationToken stopping)

@@ -27,7 +27,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock
     public static readonly string UserAgent = "NymBridge/" + Version();
 
     public async Task<WebhookResponse> PostAsync(
-        Uri url, byte[] key, string webhookId, byte[] body, TimeSpan timeout, int maxBodyBytes, CancellationToken stopping)
+        Uri url, WebhookSignature signature, string webhookId, byte[] body, TimeSpan timeout, int maxBodyBytes, CancellationToken stopping)
     {
         var started = Stopwatch.GetTimestamp();
         var time = clock.Time;
@@ -36,7 +36,7 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("webhook-id", webhookId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("webhook-signature", WebhookSignature.Sign(key, webhookId, timestamp, body));
+        request.Headers.TryAddWithoutValidation("webhook-signature", signature.Sign(webhookId, timestamp, body));
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
 
         using var deadline = new CancellationTokenSource(timeout, time);

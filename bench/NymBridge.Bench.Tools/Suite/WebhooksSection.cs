@@ -20,15 +20,19 @@ internal static class WebhooksSection
     public static async Task RunAsync(SuiteContext ctx)
     {
         var section = ctx.Report.Section("7. Webhooks: deliveries to a local receiver, and webhook answers as replies");
-        var count = ctx.Count(20_000);
+        var count = ctx.Count(30_000);
         var rounds = ctx.Quick ? 2 : 3;
         var secret = "whsec_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         ctx.Redact(secret, "$WEBHOOK_SECRET");
         // Every run is a fresh process, and for its first 5–8 s a fresh .NET process spends up to half its CPU
         // tiering up its JIT (bench/NOTES.md, 2026-12-02 17:00): a long-running bridge does not. Both sides
-        // therefore send a warm-up first, untimed, and the rate is that of the deliveries after it.
-        var warmup = ctx.Count(30_000);
+        // therefore send a warm-up first, untimed, and the rate is that of the deliveries after it. The warm-up is
+        // counted in deliveries, so it must outlast those seconds at the bridge's rate: since the journal
+        // (2026-12-03) 30,000 ended in the 5th second, before the rate had settled (NOTES.md).
+        var warmup = ctx.Count(120_000);
         var total = warmup + count;
+        // The default Inbox:Capacity (100,000) would evict the oldest of them.
+        string[] capacity = [$"--Inbox:Capacity={SuiteContext.Inv(total)}"];
         section.Text($"Throughput: the inbox (SQLite) is filled with {total:N0} Received events of 1 KiB by a bridge without webhooks, which then stops. " +
                      $"Each bridge run starts the bridge on that file with one new endpoint (`StartFrom=oldest`, `Concurrency={Concurrency}`, the default) " +
                      "pointed at `webhook-receiver` (own process, minimal Kestrel, answers 204: no reply, no signature check), and ends when the receiver " +
@@ -43,7 +47,7 @@ internal static class WebhooksSection
 
         await using (var emulator = await ctx.StartEmulatorAsync(section, "webhooks-fill-emulator"))
         {
-            await using var fill = await ctx.StartBridgeAsync(section, "webhooks-fill-bridge", emulator, "Sqlite", database: "webhooks-inbox");
+            await using var fill = await ctx.StartBridgeAsync(section, "webhooks-fill-bridge", emulator, "Sqlite", capacity, database: "webhooks-inbox");
             section.Command($"POST {emulator.Control}flood?count={total}&size=1024, then wait for seq {total} in the inbox");
             using (var flood = await ctx.Http.PostAsync(new Uri(emulator.Control, $"/flood?count={total}&size=1024"), null))
             {
@@ -64,7 +68,7 @@ internal static class WebhooksSection
                 await ResetAsync(ctx, receiverUrl, warmup);
                 var endpoint = $"--Webhooks:Endpoints:run{round}";
                 await using (var bridge = await ctx.StartBridgeAsync(section, $"webhooks-deliver-bridge-{round}", emulator, "Sqlite",
-                                 [$"{endpoint}:Url={receiverUrl}count", $"{endpoint}:Secret={secret}", $"{endpoint}:StartFrom=oldest", $"{endpoint}:Concurrency={Concurrency}"],
+                                 [.. capacity, $"{endpoint}:Url={receiverUrl}count", $"{endpoint}:Secret={secret}", $"{endpoint}:StartFrom=oldest", $"{endpoint}:Concurrency={Concurrency}"],
                                  database: "webhooks-inbox"))
                 {
                     await WaitForCountAsync(ctx, receiverUrl, warmup, TimeSpan.FromMinutes(5));
