@@ -19,14 +19,15 @@ namespace NymBridge.Api.Webhooks;
 /// </para>
 /// <para>
 /// Reads (<see cref="LoadAsync"/>, <see cref="ReadAttemptsAsync"/>) fold first, so they see every save.
-/// Reply claims go straight to the folded store: they are one per reply, not on the deliveries' path.
+/// Reply claims are journaled too (a claim is on every reply's way, before its Reply frame): they are checked
+/// against the claims held in memory, loaded from SQLite at the start, and expired ones leave both.
 /// </para>
 /// </remarks>
 public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
 {
     private static readonly TimeSpan FirstFoldRetry = TimeSpan.FromMilliseconds(250), LastFoldRetry = TimeSpan.FromSeconds(5);
 
-    private readonly IWebhookStateStore _folded;
+    private readonly SqliteWebhookStateStore _folded;
     private readonly string _directory;
     private readonly string _prefix;
     private readonly TimeSpan _foldDelay;
@@ -35,21 +36,53 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
     private readonly SemaphoreSlim _folding = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly List<(IReadOnlyList<WebhookStateChange> Changes, string Segment)> _unfolded = [];
+    private readonly List<Unfolded> _unfolded = [];
+    private readonly Dictionary<string, Claims> _claims = new(StringComparer.Ordinal);
     private List<WebhookStateChange> _pending = [];
+    private List<WebhookReplyClaim> _pendingClaims = [];
+    private DateTimeOffset? _lastClaimAt;
     private WebhookStateJournal? _journal;
     private Task _folder = Task.CompletedTask;
     private bool _disposed;
 
-    /// <param name="folded">Where the state lives once folded; it must apply a replayed change idempotently (see remarks).</param>
-    /// <param name="statePath">The folded store's file: the segments are written next to it.</param>
-    /// <param name="foldDelay">How long a fold waits after the first unfolded save, so that it folds many at once.</param>
-    public JournaledWebhookStateStore(IWebhookStateStore folded, string statePath, ILogger logger, TimeSpan? foldDelay = null)
+    /// <summary>What one fold took: the saves and claims of one segment.</summary>
+    private sealed record Unfolded(IReadOnlyList<WebhookStateChange> Changes, IReadOnlyList<WebhookReplyClaim> Claims, string Segment);
+
+    /// <summary>An endpoint's claims by seq, and the same in the order they expire (reply windows end in the order events came).</summary>
+    private sealed class Claims
     {
-        ArgumentNullException.ThrowIfNull(statePath);
+        public Dictionary<long, DateTimeOffset> BySeq { get; } = [];
+        public Queue<(long Seq, DateTimeOffset ExpiresAt)> ByExpiry { get; } = new();
+
+        public void Add(long seq, DateTimeOffset expiresAt)
+        {
+            BySeq[seq] = expiresAt;
+            ByExpiry.Enqueue((seq, expiresAt));
+        }
+
+        /// <summary>Forgets the claims expired at <paramref name="now"/>, soonest first, stopping at the first that has not.</summary>
+        public void Expire(DateTimeOffset now)
+        {
+            while (ByExpiry.TryPeek(out var oldest) && oldest.ExpiresAt < now)
+            {
+                ByExpiry.Dequeue();
+                // A claim renewed since (claimed again after it had expired) stays.
+                if (BySeq.TryGetValue(oldest.Seq, out var current) && current == oldest.ExpiresAt)
+                {
+                    BySeq.Remove(oldest.Seq);
+                }
+            }
+        }
+    }
+
+    /// <param name="folded">Where the state lives once folded.</param>
+    /// <param name="foldDelay">How long a fold waits after the first unfolded save, so that it folds many at once.</param>
+    public JournaledWebhookStateStore(SqliteWebhookStateStore folded, ILogger logger, TimeSpan? foldDelay = null)
+    {
+        ArgumentNullException.ThrowIfNull(folded);
         _folded = folded;
-        _directory = Path.GetDirectoryName(Path.GetFullPath(statePath))!;
-        _prefix = WebhookStateJournal.PrefixFor(statePath);
+        _directory = Path.GetDirectoryName(folded.FilePath)!;
+        _prefix = WebhookStateJournal.PrefixFor(folded.FilePath);
         _logger = logger;
         _foldDelay = foldDelay ?? TimeSpan.FromMilliseconds(200);
     }
@@ -67,16 +100,22 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
 
             await _folded.InitializeAsync(epoch, cancellationToken);
             var left = WebhookStateJournal.Segments(_directory, _prefix);
-            var batches = WebhookStateJournal.Read(left, epoch);
-            if (batches.Count > 0)
+            var records = WebhookStateJournal.Read(left, epoch);
+            if (records.Count > 0)
             {
-                await _folded.SaveAsync([.. batches.SelectMany(b => b)], cancellationToken);
-                Log.Replayed(_logger, batches.Count, left.Count);
+                await _folded.SaveAsync(
+                    [.. records.SelectMany(r => r.Changes ?? [])], [.. records.Where(r => r.Claim is not null).Select(r => r.Claim!)], null, cancellationToken);
+                Log.Replayed(_logger, records.Count, left.Count);
             }
 
             foreach (var segment in left)
             {
                 File.Delete(segment);
+            }
+
+            foreach (var claim in await _folded.ReadClaimsAsync(cancellationToken))
+            {
+                ClaimsOf(claim.Endpoint).Add(claim.Seq, claim.ExpiresAt);
             }
 
             _journal = WebhookStateJournal.Open(_directory, _prefix, epoch, left);
@@ -109,7 +148,7 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
             ObjectDisposedException.ThrowIf(_disposed, this);
             var journal = _journal ?? throw new InvalidOperationException("The webhook state store is not initialized.");
             journal.Append(changes);
-            wake = _pending.Count == 0;
+            wake = _pending.Count == 0 && _pendingClaims.Count == 0;
             _pending.AddRange(changes);
         }
 
@@ -121,8 +160,36 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
         return Task.CompletedTask;
     }
 
-    public Task<bool> ClaimReplyAsync(string endpoint, long seq, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken) =>
-        _folded.ClaimReplyAsync(endpoint, seq, expiresAt, now, cancellationToken);
+    /// <summary>True when no claim of this event holds at <paramref name="now"/>; the claim is journaled (one write) before this returns.</summary>
+    public Task<bool> ClaimReplyAsync(string endpoint, long seq, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        bool wake;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var journal = _journal ?? throw new InvalidOperationException("The webhook state store is not initialized.");
+            var claims = ClaimsOf(endpoint);
+            claims.Expire(now);
+            if (claims.BySeq.TryGetValue(seq, out var until) && until >= now)
+            {
+                return Task.FromResult(false);
+            }
+
+            var claim = new WebhookReplyClaim(endpoint, seq, expiresAt);
+            journal.Append(claim);
+            claims.Add(seq, expiresAt);
+            wake = _pending.Count == 0 && _pendingClaims.Count == 0;
+            _pendingClaims.Add(claim);
+            _lastClaimAt = _lastClaimAt is { } last && last > now ? last : now;
+        }
+
+        if (wake)
+        {
+            Wake();
+        }
+
+        return Task.FromResult(true);
+    }
 
     public async Task<IReadOnlyList<WebhookAttempt>> ReadAttemptsAsync(string endpoint, long afterId, int max, CancellationToken cancellationToken)
     {
@@ -150,7 +217,7 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
             await FoldAsync(CancellationToken.None);
             lock (_lock)
             {
-                if (_journal is not null && _unfolded.Count == 0 && _pending.Count == 0)
+                if (_journal is not null && _unfolded.Count == 0 && _pending.Count == 0 && _pendingClaims.Count == 0)
                 {
                     var last = _journal.CurrentSegment;
                     _journal.Dispose();
@@ -215,14 +282,18 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
         await _folding.WaitAsync(cancellationToken);
         try
         {
+            DateTimeOffset? expiredBefore;
             lock (_lock)
             {
-                if (_pending.Count > 0 && _journal is not null)
+                if ((_pending.Count > 0 || _pendingClaims.Count > 0) && _journal is not null)
                 {
                     var ended = _journal.Rotate();
-                    _unfolded.Add((_pending, ended));
+                    _unfolded.Add(new Unfolded(_pending, _pendingClaims, ended));
                     _pending = [];
+                    _pendingClaims = [];
                 }
+
+                expiredBefore = _lastClaimAt;
             }
 
             if (_unfolded.Count == 0)
@@ -230,8 +301,10 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
                 return;
             }
 
-            var changes = _unfolded.Count == 1 ? _unfolded[0].Changes : [.. _unfolded.SelectMany(u => u.Changes)];
-            await _folded.SaveAsync(changes, CancellationToken.None);
+            var (changes, claims) = _unfolded.Count == 1
+                ? (_unfolded[0].Changes, _unfolded[0].Claims)
+                : ([.. _unfolded.SelectMany(u => u.Changes)], [.. _unfolded.SelectMany(u => u.Claims)]);
+            await _folded.SaveAsync(changes, claims, expiredBefore, CancellationToken.None);
             while (_unfolded.Count > 0)
             {
                 File.Delete(_unfolded[0].Segment);
@@ -242,6 +315,16 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
         {
             _folding.Release();
         }
+    }
+
+    private Claims ClaimsOf(string endpoint)
+    {
+        if (!_claims.TryGetValue(endpoint, out var claims))
+        {
+            _claims[endpoint] = claims = new Claims();
+        }
+
+        return claims;
     }
 
     private void Wake()
@@ -258,8 +341,8 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
 
     private static partial class Log
     {
-        [LoggerMessage(25001, LogLevel.Information, "Webhook state: folded {Batches} saved batches left in {Segments} journal segments by the previous run", EventName = "WebhookJournalReplayed")]
-        public static partial void Replayed(ILogger logger, int batches, int segments);
+        [LoggerMessage(25001, LogLevel.Information, "Webhook state: folded {Records} saved records left in {Segments} journal segments by the previous run", EventName = "WebhookJournalReplayed")]
+        public static partial void Replayed(ILogger logger, int records, int segments);
 
         [LoggerMessage(25002, LogLevel.Warning, "Webhook state: folding the journal into SQLite failed; its changes stay in the journal and the fold is retried", EventName = "WebhookJournalFoldFailed")]
         public static partial void FoldFailed(ILogger logger, Exception exception);

@@ -4,7 +4,7 @@ namespace NymBridge.Api.Webhooks;
 
 public sealed partial class SqliteWebhookStateStore
 {
-    /// <summary>The statements of <see cref="SaveAsync"/>, prepared once: parsing them again per delivery cost more than running them.</summary>
+    /// <summary>The statements of the saves, prepared once: parsing them again per delivery cost more than running them.</summary>
     private sealed class Commands(SqliteConnection connection) : IDisposable
     {
         private readonly SqliteCommand _upsertEndpoint = Create(connection, """
@@ -26,6 +26,12 @@ public sealed partial class SqliteWebhookStateStore
 
         private readonly SqliteCommand _trimAttempts = Create(connection,
             "DELETE FROM webhook_attempts WHERE endpoint = $e AND id <= $upto;", "$e", "$upto");
+
+        private readonly SqliteCommand _upsertClaim = Create(connection,
+            "INSERT OR REPLACE INTO webhook_replies VALUES ($e, $seq, $expires);", "$e", "$seq", "$expires");
+
+        private readonly SqliteCommand _purgeClaims = Create(connection,
+            "DELETE FROM webhook_replies WHERE endpoint = $e AND expires_at < $now;", "$e", "$now");
 
         public void Enlist(SqliteTransaction? transaction)
         {
@@ -49,6 +55,10 @@ public sealed partial class SqliteWebhookStateStore
 
         public void TrimAttempts(string endpoint, long upTo) => Run(_trimAttempts, endpoint, upTo);
 
+        public void UpsertClaim(WebhookReplyClaim c) => Run(_upsertClaim, c.Endpoint, c.Seq, c.ExpiresAt.UtcTicks);
+
+        public void PurgeClaims(string endpoint, DateTimeOffset before) => Run(_purgeClaims, endpoint, before.UtcTicks);
+
         public void Dispose()
         {
             foreach (var command in All())
@@ -57,7 +67,7 @@ public sealed partial class SqliteWebhookStateStore
             }
         }
 
-        private SqliteCommand[] All() => [_upsertEndpoint, _deleteDelivery, _upsertDelivery, _insertAttempt, _trimAttempts];
+        private SqliteCommand[] All() => [_upsertEndpoint, _deleteDelivery, _upsertDelivery, _insertAttempt, _trimAttempts, _upsertClaim, _purgeClaims];
 
         private static SqliteCommand Create(SqliteConnection connection, string sql, params string[] names)
         {

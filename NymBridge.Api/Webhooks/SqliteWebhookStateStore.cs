@@ -110,10 +110,20 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
         }
     }
 
-    public async Task SaveAsync(IReadOnlyList<WebhookStateChange> changes, CancellationToken cancellationToken)
+    public Task SaveAsync(IReadOnlyList<WebhookStateChange> changes, CancellationToken cancellationToken) =>
+        SaveAsync(changes, [], null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="SaveAsync(IReadOnlyList{WebhookStateChange}, CancellationToken)"/> and reply claims in one transaction
+    /// (what the journal folds): a claim replaces one of the same event, after the claims of its endpoint that expired
+    /// before <paramref name="expiredBefore"/> are removed.
+    /// </summary>
+    internal async Task SaveAsync(
+        IReadOnlyList<WebhookStateChange> changes, IReadOnlyList<WebhookReplyClaim> claims, DateTimeOffset? expiredBefore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(changes);
-        if (changes.Count == 0)
+        ArgumentNullException.ThrowIfNull(claims);
+        if (changes.Count == 0 && claims.Count == 0)
         {
             return;
         }
@@ -125,6 +135,19 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
             var commands = _commands!;
             using var transaction = connection.BeginTransaction();
             commands.Enlist(transaction);
+            if (expiredBefore is { } now)
+            {
+                foreach (var endpoint in claims.Select(c => c.Endpoint).Distinct(StringComparer.Ordinal))
+                {
+                    commands.PurgeClaims(endpoint, now);
+                }
+            }
+
+            foreach (var claim in claims)
+            {
+                commands.UpsertClaim(claim);
+            }
+
             foreach (var endpoint in Net(changes))
             {
                 foreach (var (seq, delivery) in endpoint.Deliveries)
@@ -174,6 +197,28 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
             transaction.Commit();
             _checkpointer!.Written();
             return inserted == 1;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Every stored claim, soonest to expire first: what the journal checks new claims against.</summary>
+    internal async Task<List<WebhookReplyClaim>> ReadClaimsAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            using var command = Command(Ready(), null, "SELECT endpoint, seq, expires_at FROM webhook_replies ORDER BY expires_at;");
+            using var reader = command.ExecuteReader();
+            var claims = new List<WebhookReplyClaim>();
+            while (reader.Read())
+            {
+                claims.Add(new WebhookReplyClaim(reader.GetString(0), reader.GetInt64(1), Time(reader.GetInt64(2))));
+            }
+
+            return claims;
         }
         finally
         {

@@ -5,14 +5,35 @@ namespace NymBridge.Api.Webhooks;
 /// records, in declaration order; strings as <see cref="BinaryWriter"/> writes them, times as UTC ticks,
 /// an optional value behind a presence byte.
 /// </summary>
-/// <remarks>A private format of this process's own files: a change to it needs a new <see cref="Version"/> (an older journal is then not replayed but refused).</remarks>
+/// <remarks>A private format of this process's own files: a change to it needs a new kind (a record of an unknown kind is refused, not misread).</remarks>
 internal static class WebhookJournalCodec
 {
-    public const byte Version = 1;
+    /// <summary>The first byte of a record: what it holds (and the format it is in).</summary>
+    public const byte ChangesKind = 1, ClaimKind = 2;
+
+    public static void WriteClaim(BinaryWriter w, WebhookReplyClaim claim)
+    {
+        w.Write(ClaimKind);
+        w.Write(claim.Endpoint);
+        w.Write(claim.Seq);
+        w.Write(claim.ExpiresAt.UtcTicks);
+    }
+
+    /// <summary>A batch of changes or a reply claim, by its first byte.</summary>
+    public static WebhookJournalRecord Read(BinaryReader r)
+    {
+        var kind = r.ReadByte();
+        return kind switch
+        {
+            ChangesKind => new WebhookJournalRecord(ReadChanges(r), null),
+            ClaimKind => new WebhookJournalRecord(null, new WebhookReplyClaim(r.ReadString(), r.ReadInt64(), Time(r.ReadInt64()))),
+            _ => throw new InvalidDataException($"The webhook state journal has a record of kind {kind}, which this version does not know."),
+        };
+    }
 
     public static void WriteChanges(BinaryWriter w, IReadOnlyList<WebhookStateChange> changes)
     {
-        w.Write(Version);
+        w.Write(ChangesKind);
         w.Write7BitEncodedInt(changes.Count);
         foreach (var change in changes)
         {
@@ -52,14 +73,8 @@ internal static class WebhookJournalCodec
         }
     }
 
-    public static List<WebhookStateChange> ReadChanges(BinaryReader r)
+    private static List<WebhookStateChange> ReadChanges(BinaryReader r)
     {
-        var version = r.ReadByte();
-        if (version != Version)
-        {
-            throw new InvalidDataException($"The webhook state journal has format {version}; this version reads format {Version}.");
-        }
-
         var count = r.Read7BitEncodedInt();
         var changes = new List<WebhookStateChange>(count);
         for (var i = 0; i < count; i++)
@@ -150,3 +165,9 @@ internal static class WebhookJournalCodec
 
     private static DateTimeOffset Time(long ticks) => new(ticks, TimeSpan.Zero);
 }
+
+/// <summary>A reply claimed for an endpoint's event, until <paramref name="ExpiresAt"/> (the end of its reply window).</summary>
+internal sealed record WebhookReplyClaim(string Endpoint, long Seq, DateTimeOffset ExpiresAt);
+
+/// <summary>One journal record: a saved batch of changes, or a reply claim.</summary>
+internal readonly record struct WebhookJournalRecord(IReadOnlyList<WebhookStateChange>? Changes, WebhookReplyClaim? Claim);

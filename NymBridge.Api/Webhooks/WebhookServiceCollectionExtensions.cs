@@ -57,6 +57,6 @@ public static class WebhookServiceCollectionExtensions
         var path = SqliteWebhookStateStore.PathFor(services.GetInboxSqlitePath());
         return new JournaledWebhookStateStore(
             new SqliteWebhookStateStore(path, services.GetRequiredService<ILogger<SqliteWebhookStateStore>>()),
-            path, services.GetRequiredService<ILogger<JournaledWebhookStateStore>>());
+            services.GetRequiredService<ILogger<JournaledWebhookStateStore>>());
     }
 }

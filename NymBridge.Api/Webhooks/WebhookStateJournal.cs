@@ -61,12 +61,12 @@ internal sealed class WebhookStateJournal : IDisposable
                 .Select(s => s.path)];
 
     /// <summary>
-    /// The batches of every segment written for <paramref name="epoch"/>, oldest first, up to the first torn or
+    /// The records of every segment written for <paramref name="epoch"/>, oldest first, up to the first torn or
     /// missing record of each; a segment of another epoch (the inbox was replaced since) contributes none.
     /// </summary>
-    public static List<IReadOnlyList<WebhookStateChange>> Read(IReadOnlyList<string> segments, string epoch)
+    public static List<WebhookJournalRecord> Read(IReadOnlyList<string> segments, string epoch)
     {
-        var batches = new List<IReadOnlyList<WebhookStateChange>>();
+        var batches = new List<WebhookJournalRecord>();
         foreach (var segment in segments)
         {
             var bytes = File.ReadAllBytes(segment);
@@ -79,7 +79,7 @@ internal sealed class WebhookStateJournal : IDisposable
             foreach (var (offset, length) in records.Skip(1))
             {
                 using var reader = new BinaryReader(new MemoryStream(bytes, offset, length, writable: false), Encoding.UTF8);
-                batches.Add(WebhookJournalCodec.ReadChanges(reader));
+                batches.Add(WebhookJournalCodec.Read(reader));
             }
         }
 
@@ -94,12 +94,21 @@ internal sealed class WebhookStateJournal : IDisposable
         return journal;
     }
 
-    /// <summary>Appends one batch as one record; it is as durable as the inbox once this returns.</summary>
+    /// <summary>Appends one batch of changes as one record; it is as durable as the inbox once this returns.</summary>
     public void Append(IReadOnlyList<WebhookStateChange> changes)
     {
         var handle = _handle ?? throw new ObjectDisposedException(nameof(WebhookStateJournal));
         BeginFrame();
         WebhookJournalCodec.WriteChanges(_writer, changes);
+        _end += WriteFrame(handle, _end);
+    }
+
+    /// <summary>Appends a reply claim as one record, as durable as a batch of changes.</summary>
+    public void Append(WebhookReplyClaim claim)
+    {
+        var handle = _handle ?? throw new ObjectDisposedException(nameof(WebhookStateJournal));
+        BeginFrame();
+        WebhookJournalCodec.WriteClaim(_writer, claim);
         _end += WriteFrame(handle, _end);
     }
 

@@ -132,6 +132,27 @@ public sealed class WebhookStateJournalTests : IDisposable
         await Eventually.WaitUntilAsync(async () => await sqliteOnly.LoadAsync("a", default) is not null, "the save reaches SQLite");
     }
 
+    [Fact]
+    public async Task A_reply_claim_holds_across_a_crash_until_its_window_ends()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(1);
+        var crashed = await CrashedAfterAsync(Admit(1, 2));
+        Assert.True(await crashed.ClaimReplyAsync("a", 1, now.AddMinutes(5), now, default));
+        Assert.False(await crashed.ClaimReplyAsync("a", 1, now.AddMinutes(5), now.AddMinutes(1), default));
+
+        await using (var restarted = await OpenAsync())
+        {
+            Assert.False(await restarted.ClaimReplyAsync("a", 1, now.AddMinutes(5), now.AddMinutes(2), default)); // from the journal
+            Assert.True(await restarted.ClaimReplyAsync("a", 2, now.AddMinutes(5), now.AddMinutes(2), default));
+            Assert.True(await restarted.ClaimReplyAsync("b", 1, now.AddMinutes(5), now.AddMinutes(2), default)); // another endpoint's event
+        }
+
+        await using var again = await OpenAsync();
+        Assert.False(await again.ClaimReplyAsync("a", 2, now.AddMinutes(5), now.AddMinutes(3), default));       // folded at the clean stop
+        Assert.True(await again.ClaimReplyAsync("a", 1, now.AddMinutes(11), now.AddMinutes(6), default));      // its window is over
+        Assert.False(await again.ClaimReplyAsync("a", 1, now.AddMinutes(11), now.AddMinutes(7), default));
+    }
+
     public void Dispose()
     {
         foreach (var store in _crashed)
@@ -158,7 +179,7 @@ public sealed class WebhookStateJournalTests : IDisposable
 
     private async Task<JournaledWebhookStateStore> OpenAsync(string epoch = Epoch, TimeSpan? foldDelay = null)
     {
-        var store = new JournaledWebhookStateStore(new SqliteWebhookStateStore(StatePath, NullLogger.Instance), StatePath, NullLogger.Instance, foldDelay);
+        var store = new JournaledWebhookStateStore(new SqliteWebhookStateStore(StatePath, NullLogger.Instance), NullLogger.Instance, foldDelay);
         await store.InitializeAsync(epoch, default);
         return store;
     }
