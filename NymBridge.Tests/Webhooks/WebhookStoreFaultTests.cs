@@ -33,7 +33,8 @@ public class WebhookStoreFaultTests
             }
         });
 
-        var failing = new FailingWebhookStateStore(new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(inboxPath), NullLogger.Instance));
+        var failing = new FailingWebhookStateStore(new JournaledWebhookStateStore(
+            new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(inboxPath), NullLogger.Instance), NullLogger.Instance));
         await using (var bridge = await StartBridgeAsync(receiver.Url, settings, s => s.AddSingleton<IWebhookStateStore>(failing)))
         {
             await bridge.Emulator.InjectReceivedAsync("a"u8.ToArray());
