@@ -50,10 +50,7 @@ public sealed class WebhookStateJournalTests : IDisposable
         }
 
         await using var restarted = await OpenAsync();
-        var state = await restarted.LoadAsync("a", default);
-        Assert.NotNull(state);
-        Assert.Equal(1, state.Endpoint.Delivered);
-        Assert.Equal([2L], state.Deliveries.Select(d => d.Seq));
+        AssertState(await restarted.LoadAsync("a", default), delivered: 1, pending: 2);
     }
 
     [Fact]
@@ -115,10 +112,7 @@ public sealed class WebhookStateJournalTests : IDisposable
         Assert.Empty(Segments());
         await using var sqliteOnly = new SqliteWebhookStateStore(StatePath, NullLogger.Instance);
         await sqliteOnly.InitializeAsync(Epoch, default);
-        var state = await sqliteOnly.LoadAsync("a", default);
-        Assert.NotNull(state);
-        Assert.Equal(1, state.Endpoint.Delivered);
-        Assert.Equal([2L], state.Deliveries.Select(d => d.Seq));
+        AssertState(await sqliteOnly.LoadAsync("a", default), delivered: 1, pending: 2);
     }
 
     [Fact]
@@ -182,6 +176,13 @@ public sealed class WebhookStateJournalTests : IDisposable
         var store = new JournaledWebhookStateStore(new SqliteWebhookStateStore(StatePath, NullLogger.Instance), NullLogger.Instance, foldDelay);
         await store.InitializeAsync(epoch, default);
         return store;
+    }
+
+    private static void AssertState(WebhookSavedState? state, long delivered, params long[] pending)
+    {
+        Assert.NotNull(state);
+        Assert.Equal(delivered, state.Endpoint.Delivered);
+        Assert.Equal(pending, state.Deliveries.Select(d => d.Seq));
     }
 
     private string[] Segments() => Directory.GetFiles(_temp.Path, "inbox-webhooks.changes.*");
