@@ -145,10 +145,8 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
         bool wake;
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var journal = _journal ?? throw new InvalidOperationException("The webhook state store is not initialized.");
-            journal.Append(changes);
-            wake = _pending.Count == 0 && _pendingClaims.Count == 0;
+            Ready().Append(changes);
+            wake = NothingPending;
             _pending.AddRange(changes);
         }
 
@@ -166,8 +164,7 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
         bool wake;
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            var journal = _journal ?? throw new InvalidOperationException("The webhook state store is not initialized.");
+            var journal = Ready();
             var claims = ClaimsOf(endpoint);
             claims.Expire(now);
             if (claims.BySeq.TryGetValue(seq, out var until) && until >= now)
@@ -178,7 +175,7 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
             var claim = new WebhookReplyClaim(endpoint, seq, expiresAt);
             journal.Append(claim);
             claims.Add(seq, expiresAt);
-            wake = _pending.Count == 0 && _pendingClaims.Count == 0;
+            wake = NothingPending;
             _pendingClaims.Add(claim);
             _lastClaimAt = _lastClaimAt is { } last && last > now ? last : now;
         }
@@ -217,7 +214,7 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
             await FoldAsync(CancellationToken.None);
             lock (_lock)
             {
-                if (_journal is not null && _unfolded.Count == 0 && _pending.Count == 0 && _pendingClaims.Count == 0)
+                if (_journal is not null && _unfolded.Count == 0 && NothingPending)
                 {
                     var last = _journal.CurrentSegment;
                     _journal.Dispose();
@@ -285,7 +282,7 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
             DateTimeOffset? expiredBefore;
             lock (_lock)
             {
-                if ((_pending.Count > 0 || _pendingClaims.Count > 0) && _journal is not null)
+                if (!NothingPending && _journal is not null)
                 {
                     var ended = _journal.Rotate();
                     _unfolded.Add(new Unfolded(_pending, _pendingClaims, ended));
@@ -315,6 +312,16 @@ public sealed partial class JournaledWebhookStateStore : IWebhookStateStore
         {
             _folding.Release();
         }
+    }
+
+    /// <summary>Under the lock: no save or claim waits for a fold.</summary>
+    private bool NothingPending => _pending.Count == 0 && _pendingClaims.Count == 0;
+
+    /// <summary>Under the lock: the journal to append to.</summary>
+    private WebhookStateJournal Ready()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _journal ?? throw new InvalidOperationException("The webhook state store is not initialized.");
     }
 
     private Claims ClaimsOf(string endpoint)

@@ -3,7 +3,12 @@ namespace NymBridge.Api.Webhooks;
 public sealed partial class SqliteWebhookStateStore
 {
     /// <summary>What a batch of changes leaves for one endpoint: its last row, each seq's last write (null: removed), the attempts the log keeps.</summary>
-    private sealed record NetChange(WebhookEndpointRow Row, Dictionary<long, WebhookDelivery?> Deliveries, List<WebhookAttempt> Attempts);
+    private sealed class NetChange(WebhookEndpointRow row)
+    {
+        public WebhookEndpointRow Row { get; set; } = row;
+        public Dictionary<long, WebhookDelivery?> Deliveries { get; } = [];
+        public List<WebhookAttempt> Attempts { get; } = [];
+    }
 
     /// <summary>
     /// The net effect of <paramref name="changes"/> applied in order, per endpoint. A fold of the journal brings
@@ -18,12 +23,10 @@ public sealed partial class SqliteWebhookStateStore
             var name = change.Endpoint.Name;
             if (!endpoints.TryGetValue(name, out var net))
             {
-                endpoints[name] = net = new NetChange(change.Endpoint, [], []);
+                endpoints[name] = net = new NetChange(change.Endpoint);
             }
-            else
-            {
-                endpoints[name] = net = net with { Row = change.Endpoint };
-            }
+
+            net.Row = change.Endpoint;
 
             // Within a change, removals come before the rows it writes (a retried delivery is replaced, not removed).
             foreach (var seq in change.Deletes ?? [])

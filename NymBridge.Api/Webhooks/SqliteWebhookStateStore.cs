@@ -191,7 +191,8 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
         {
             var connection = Ready();
             using var transaction = connection.BeginTransaction();
-            Execute(connection, transaction, "DELETE FROM webhook_replies WHERE endpoint = $e AND expires_at < $now;", ("$e", endpoint), ("$now", now.UtcTicks));
+            _commands!.Enlist(transaction);
+            _commands.PurgeClaims(endpoint, now);
             var inserted = Execute(connection, transaction, "INSERT OR IGNORE INTO webhook_replies VALUES ($e, $seq, $expires);",
                 ("$e", endpoint), ("$seq", seq), ("$expires", expiresAt.UtcTicks));
             transaction.Commit();
@@ -200,6 +201,7 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
         }
         finally
         {
+            _commands?.Enlist(null);
             _gate.Release();
         }
     }

@@ -18,12 +18,6 @@ public sealed class WebhookSignature(byte[] key) : IDisposable
     private readonly Lock _lock = new();
     private readonly IncrementalHash _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
 
-    public static string Sign(byte[] key, string webhookId, long timestamp, ReadOnlySpan<byte> body)
-    {
-        using var signature = new WebhookSignature(key);
-        return signature.Sign(webhookId, timestamp, body);
-    }
-
     public string Sign(string webhookId, long timestamp, ReadOnlySpan<byte> body)
     {
         ArgumentNullException.ThrowIfNull(webhookId);
