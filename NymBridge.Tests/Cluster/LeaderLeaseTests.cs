@@ -4,7 +4,15 @@ using StackExchange.Redis;
 
 namespace NymBridge.Tests.Cluster;
 
+/// <summary>
+/// The lease's give-up timers, run alone: with the other test classes beside it, a fresh-clone CI run saw the term
+/// timer (2 s after the last renewal) fire 4.8 s after Redis died, on a thread pool the parallel classes had busy.
+/// </summary>
+[CollectionDefinition(nameof(LeaderLeaseTests), DisableParallelization = true)]
+public sealed class LeaderLeaseTestGroup;
+
 /// <summary>The leader lease against a real redis-server, each instance on a connection of its own; a 3 s lease keeps them short.</summary>
+[Collection(nameof(LeaderLeaseTests))]
 public sealed class LeaderLeaseTests : IAsyncLifetime
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);

@@ -8,7 +8,7 @@ namespace NymBridge.Tests.Webhooks;
 /// (a store that is never disposed, its files left as a killed process leaves them), torn tails are cut, another
 /// epoch's journal is forgotten, and a segment folded already but not removed is applied again harmlessly.
 /// </summary>
-public sealed class WebhookStateJournalTests : IDisposable
+public sealed class WebhookStateJournalTests : IAsyncLifetime
 {
     private const string Epoch = "epoch-1";
     private readonly TempDirectory _temp = new();
@@ -147,12 +147,14 @@ public sealed class WebhookStateJournalTests : IDisposable
         Assert.False(await again.ClaimReplyAsync("a", 1, now.AddMinutes(11), now.AddMinutes(7), default));
     }
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var store in _crashed)
         {
             // The "crashed" stores fold on disposal: only once each test has looked at what a restart finds.
-            store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await store.DisposeAsync();
         }
 
         _temp.Dispose();
