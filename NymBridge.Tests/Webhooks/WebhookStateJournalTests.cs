@@ -8,7 +8,7 @@ namespace NymBridge.Tests.Webhooks;
 /// (a store that is never disposed, its files left as a killed process leaves them), torn tails are cut, another
 /// epoch's journal is forgotten, and a segment folded already but not removed is applied again harmlessly.
 /// </summary>
-public sealed class WebhookStateJournalTests : IAsyncLifetime
+public sealed class WebhookStateJournalTests : IAsyncLifetime, IDisposable
 {
     private const string Epoch = "epoch-1";
     private readonly TempDirectory _temp = new();
@@ -156,9 +156,10 @@ public sealed class WebhookStateJournalTests : IAsyncLifetime
             // The "crashed" stores fold on disposal: only once each test has looked at what a restart finds.
             await store.DisposeAsync();
         }
-
-        _temp.Dispose();
     }
+
+    // xUnit calls this after DisposeAsync: the stores are closed before their folder goes.
+    public void Dispose() => _temp.Dispose();
 
     /// <summary>A store that saved these batches and was never stopped, as a killed process leaves its files: it never folds.</summary>
     private async Task<JournaledWebhookStateStore> CrashedAfterAsync(params WebhookStateChange[] batches)
