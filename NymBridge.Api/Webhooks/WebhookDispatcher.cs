@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using NymBridge.Api.Hosting;
 using NymBridge.Api.Inbox;
-using NymBridge.Api.Messages;
 
 namespace NymBridge.Api.Webhooks;
 
@@ -15,7 +14,6 @@ public sealed class WebhookDispatcher(
     IWebhookStateStore store,
     IInboxFeed inbox,
     IInboxCounters counters,
-    EventViews views,
     WebhookSender sender,
     WebhookReplier replier,
     IOptions<JsonOptions> json,
@@ -44,7 +42,7 @@ public sealed class WebhookDispatcher(
         {
             WebhookSecret.TryDecode(endpoint.Secret, out var key);
             var runtime = new WebhookEndpoint(
-                name, endpoint, key, new WebhookInbox(inbox, counters, views), store, sender, replier, metrics, json.Value.SerializerOptions, clock.Time, logger);
+                name, endpoint, key, new WebhookInbox(inbox, counters), store, sender, replier, metrics, json.Value.SerializerOptions, clock.Time, logger);
             _endpoints[name] = runtime;
             await runtime.StartAsync(cancellationToken);
         }
@@ -58,8 +56,8 @@ public sealed class WebhookDispatcher(
     });
 }
 
-/// <summary>What an endpoint reads of the inbox: the feed it follows, the retention counters it checks, the views it sends.</summary>
-public sealed record WebhookInbox(IInboxFeed Feed, IInboxCounters Counters, EventViews Views);
+/// <summary>What an endpoint reads of the inbox: the feed it follows and the retention counters it checks.</summary>
+public sealed record WebhookInbox(IInboxFeed Feed, IInboxCounters Counters);
 
 /// <summary>The clock of retries and reply windows: the app's <see cref="TimeProvider"/>, unless a test gives webhooks their own.</summary>
 public sealed record WebhookClock(TimeProvider Time);

@@ -48,10 +48,14 @@ public sealed partial class WebhookEndpoint
 
             var epoch = _inbox.Epoch;
             var webhookId = WebhookPayload.WebhookId(epoch, e.Seq);
-            var body = WebhookPayload.Create(e, _views.Message(e), epoch, _json);
             var attempt = delivery.Attempts + 1;
             var at = _time.GetUtcNow();
-            var answer = await _sender.PostAsync(_url, _signature, webhookId, body, _options.Timeout, _replier.MaxAnswerBytes, stopping);
+            WebhookResponse answer;
+            using (var body = WebhookPayload.Create(e, epoch, _json))
+            {
+                answer = await _sender.PostAsync(_url, _signature, webhookId, body, _options.Timeout, _replier.MaxAnswerBytes, stopping);
+            }
+
             var reply = answer.Succeeded
                 ? await _replier.ReplyAsync(StoreKey, _options, e, answer, _store, _time, stopping)
                 : WebhookReplier.None;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using NymBridge.Api.Hosting;
 using NymBridge.Api.Inbox;
-using NymBridge.Api.Messages;
 
 namespace NymBridge.Api.Webhooks;
 
@@ -38,12 +37,11 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     private readonly WebhookSignature _signature;
     private readonly IInboxFeed _inbox;
     private readonly IInboxCounters _counters;
-    private readonly EventViews _views;
     private readonly IWebhookStateStore _store;
     private readonly WebhookSender _sender;
     private readonly WebhookReplier _replier;
     private readonly WebhookMetrics _metrics;
-    private readonly JsonSerializerOptions _json;
+    private readonly JsonSerializerOptions _json; // the HTTP API's: data is escaped as GET /messages escapes it
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -82,7 +80,6 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(inbox);
         _inbox = inbox.Feed;
         _counters = inbox.Counters;
-        _views = inbox.Views;
         _store = store;
         _sender = sender;
         _replier = replier;

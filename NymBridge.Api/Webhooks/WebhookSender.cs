@@ -27,25 +27,28 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock
     public static readonly string UserAgent = "NymBridge/" + Version();
 
     public async Task<WebhookResponse> PostAsync(
-        Uri url, WebhookSignature signature, string webhookId, byte[] body, TimeSpan timeout, int maxBodyBytes, CancellationToken stopping)
+        Uri url, WebhookSignature signature, string webhookId, WebhookBody body, TimeSpan timeout, int maxBodyBytes, CancellationToken stopping)
     {
         var started = Stopwatch.GetTimestamp();
         var time = clock.Time;
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds();
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var bytes = body.Bytes;
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(bytes.Array!, bytes.Offset, bytes.Count) };
+        // Raw values, written as they are: nothing here needs parsing into header objects first.
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
         request.Headers.TryAddWithoutValidation("webhook-id", webhookId);
         request.Headers.TryAddWithoutValidation("webhook-timestamp", timestamp.ToString(CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("webhook-signature", signature.Sign(webhookId, timestamp, body));
+        request.Headers.TryAddWithoutValidation("webhook-signature", signature.Sign(webhookId, timestamp, bytes));
         request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
 
+        // One token for both the endpoint's timeout and the host's stop (a linked source would be a second one).
         using var deadline = new CancellationTokenSource(timeout, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
+        using var stop = stopping.UnsafeRegister(static d => ((CancellationTokenSource)d!).Cancel(), deadline);
         try
         {
-            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             var status = (int)response.StatusCode;
-            var (read, tooLarge, bytes) = await ReadBodyAsync(response.Content, maxBodyBytes, linked.Token);
+            var (read, tooLarge, length) = await ReadBodyAsync(response.Content, maxBodyBytes, deadline.Token);
             var error = status switch
             {
                 >= 200 and <= 299 => null,
@@ -53,15 +56,22 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock
                 _ => $"HTTP {status}",
             };
             TimeSpan? retryAfter = status is 429 or 503 ? RetryAfter(response.Headers.RetryAfter) : null;
-            return new WebhookResponse(status, error, read, tooLarge, bytes, response.Content.Headers.ContentType?.MediaType, retryAfter,
+            return new WebhookResponse(status, error, read, tooLarge, length, response.Content.Headers.ContentType?.MediaType, retryAfter,
                 Stopwatch.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
+            body.Abandon();
             return Failure($"timed out after {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", started);
+        }
+        catch (OperationCanceledException)
+        {
+            body.Abandon();
+            throw;
         }
         catch (HttpRequestException e)
         {
+            body.Abandon();
             // The message names the host and port; never the path or query, which may carry a token.
             return Failure(e.HttpRequestError switch
             {

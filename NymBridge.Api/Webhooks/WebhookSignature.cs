@@ -15,6 +15,8 @@ namespace NymBridge.Api.Webhooks;
 /// </remarks>
 public sealed class WebhookSignature(byte[] key) : IDisposable
 {
+    private const int SignatureLength = 3 + 44; // "v1," + the base64 of 32 bytes
+
     private readonly Lock _lock = new();
     private readonly IncrementalHash _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
 
@@ -38,7 +40,11 @@ public sealed class WebhookSignature(byte[] key) : IDisposable
             _hmac.GetHashAndReset(mac);
         }
 
-        return "v1," + Convert.ToBase64String(mac);
+        // One string, not "v1," plus a second one: this is per attempt.
+        Span<char> signature = stackalloc char[SignatureLength];
+        "v1,".CopyTo(signature);
+        Convert.TryToBase64Chars(mac, signature[3..], out _);
+        return new string(signature);
     }
 
     public void Dispose() => _hmac.Dispose();

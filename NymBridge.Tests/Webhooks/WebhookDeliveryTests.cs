@@ -38,13 +38,15 @@ public class WebhookDeliveryTests
         await bridge.Emulator.InjectReceivedAsync("hello"u8.ToArray(), Tag(7));
         await bridge.Emulator.InjectReceivedAsync(new byte[] { 0xff, 0x00 });
         await bridge.Emulator.InjectErrorAsync(ErrorKind.MalformedRequest, "bad request");
-        var received = await receiver.WaitForCountAsync(3);
+        // Text the JSON writers must escape: HTML-sensitive, quotes, control, non-ASCII and a surrogate pair.
+        await bridge.Emulator.InjectReceivedAsync(Encoding.UTF8.GetBytes("<a href='x'>\"q\" & +\n\t é 😀\u0001</a>"), Tag(8));
+        var received = await receiver.WaitForCountAsync(4);
         var messages = await bridge.Client.GetFromJsonAsync<JsonElement>("/messages?after=0&wait=0");
         var epoch = messages.GetProperty("epoch").GetString();
 
-        Assert.Equal(3, received.Count);
+        Assert.Equal(4, received.Count);
         var bySeq = received.OrderBy(r => r.Id, StringComparer.Ordinal).ToArray();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 4; i++)
         {
             var r = bySeq[i];
             var shown = messages.GetProperty("messages")[i];
@@ -61,8 +63,8 @@ public class WebhookDeliveryTests
             Assert.Equal(epoch, body.GetProperty("epoch").GetString());
         }
 
-        var state = await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 3);
-        Assert.Equal(3, state.GetProperty("cursor").GetInt64());
+        var state = await bridge.WaitForWebhookAsync(s => s.GetProperty("delivered").GetInt64() == 4);
+        Assert.Equal(4, state.GetProperty("cursor").GetInt64());
         Assert.Equal(0, state.GetProperty("pending").GetInt64());
         Assert.Equal(receiver.Url.ToString(), state.GetProperty("url").GetString());
     }
