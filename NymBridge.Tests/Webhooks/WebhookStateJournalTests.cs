@@ -116,6 +116,25 @@ public sealed class WebhookStateJournalTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_fold_removes_delivered_rows_in_runs_and_keeps_the_rows_between_them()
+    {
+        await using (var store = await OpenAsync(foldDelay: Timeout.InfiniteTimeSpan))
+        {
+            await store.SaveAsync([Admit(1, 2, 3, 4, 5, 6, 7)], default);
+            Assert.NotNull(await store.LoadAsync("a", default)); // folded: these rows are in SQLite now
+            await store.SaveAsync([Delivered(1, attemptId: 1), Delivered(2, attemptId: 2), Delivered(3, attemptId: 3)], default);
+            await store.SaveAsync([new WebhookStateChange(Row(), Upserts: [new WebhookDelivery(4, 1, DateTimeOffset.UnixEpoch.AddHours(1), false, null)])], default);
+            await store.SaveAsync([Delivered(6, attemptId: 4), Delivered(5, attemptId: 5), Admit(8, 9), Delivered(9, attemptId: 6)], default);
+        }
+
+        await using var sqliteOnly = new SqliteWebhookStateStore(StatePath, NullLogger.Instance);
+        await sqliteOnly.InitializeAsync(Epoch, default);
+        var state = await sqliteOnly.LoadAsync("a", default);
+        AssertState(state, delivered: 6, 4, 7, 8);
+        Assert.Equal(1, state!.Deliveries.Single(d => d.Seq == 4).Attempts);
+    }
+
+    [Fact]
     public async Task Saves_reach_sqlite_in_the_background_without_a_read()
     {
         await using var store = await OpenAsync(foldDelay: TimeSpan.FromMilliseconds(1));
