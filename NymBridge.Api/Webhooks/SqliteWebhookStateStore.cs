@@ -19,8 +19,13 @@ namespace NymBridge.Api.Webhooks;
 /// one inbox, so it records that inbox's epoch and forgets itself when the inbox file was replaced.
 /// </para>
 /// <para>One connection, serialized by a semaphore; the hot statements stay prepared.</para>
+/// <para>
+/// What <see cref="JournaledWebhookStateStore"/> folds its journal into, and nothing else: it is not an
+/// <see cref="IWebhookStateStore"/> of its own, since the journal decides reply claims in memory and saves
+/// changes and claims together.
+/// </para>
 /// </remarks>
-public sealed partial class SqliteWebhookStateStore(string path, ILogger logger) : IWebhookStateStore
+public sealed partial class SqliteWebhookStateStore(string path, ILogger logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private SqliteConnection? _connection;
@@ -110,11 +115,8 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
         }
     }
 
-    public Task SaveAsync(IReadOnlyList<WebhookStateChange> changes, CancellationToken cancellationToken) =>
-        SaveAsync(changes, [], null, cancellationToken);
-
     /// <summary>
-    /// <see cref="SaveAsync(IReadOnlyList{WebhookStateChange}, CancellationToken)"/> and reply claims in one transaction
+    /// Applies changes (as <see cref="IWebhookStateStore.SaveAsync"/> does) and reply claims in one transaction
     /// (what the journal folds): a claim replaces one of the same event, after the claims of its endpoint that expired
     /// before <paramref name="expiredBefore"/> are removed.
     /// </summary>
@@ -176,28 +178,6 @@ public sealed partial class SqliteWebhookStateStore(string path, ILogger logger)
 
             transaction.Commit();
             _checkpointer!.Written();
-        }
-        finally
-        {
-            _commands?.Enlist(null);
-            _gate.Release();
-        }
-    }
-
-    public async Task<bool> ClaimReplyAsync(string endpoint, long seq, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            var connection = Ready();
-            using var transaction = connection.BeginTransaction();
-            _commands!.Enlist(transaction);
-            _commands.PurgeClaims(endpoint, now);
-            var inserted = Execute(connection, transaction, "INSERT OR IGNORE INTO webhook_replies VALUES ($e, $seq, $expires);",
-                ("$e", endpoint), ("$seq", seq), ("$expires", expiresAt.UtcTicks));
-            transaction.Commit();
-            _checkpointer!.Written();
-            return inserted == 1;
         }
         finally
         {
