@@ -20,7 +20,13 @@ public sealed record WebhookResponse(
 }
 
 /// <summary>Posts one signed attempt (Standard Webhooks headers) and reads the answer within the endpoint's timeout.</summary>
-public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock)
+/// <remarks>
+/// Straight to the factory's handler (its pooled connections, rotated as the factory rotates them), not through an
+/// <see cref="HttpClient"/>: a client links a second cancellation source into every request, for a timeout and a
+/// <c>CancelPendingRequests</c> this sender never uses (its own deadline is the attempt's timeout), and a
+/// handler's answer is already what <see cref="HttpCompletionOption.ResponseHeadersRead"/> gives: the body unread.
+/// </remarks>
+public sealed class WebhookSender(IHttpMessageHandlerFactory handlers, WebhookClock clock)
 {
     public const string ClientName = "NymBridge.Webhooks";
 
@@ -46,7 +52,8 @@ public sealed class WebhookSender(IHttpClientFactory clients, WebhookClock clock
         using var stop = stopping.UnsafeRegister(static d => ((CancellationTokenSource)d!).Cancel(), deadline);
         try
         {
-            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            using var invoker = new HttpMessageInvoker(handlers.CreateHandler(ClientName), disposeHandler: false);
+            using var response = await invoker.SendAsync(request, deadline.Token);
             var status = (int)response.StatusCode;
             var (read, tooLarge, length) = await ReadBodyAsync(response.Content, maxBodyBytes, deadline.Token);
             var error = status switch

@@ -26,7 +26,7 @@ public static class WebhookServiceCollectionExtensions
         services.AddSingleton<IPostConfigureOptions<WebhooksOptions>>(static sp => sp.GetRequiredService<GeneratedWebhookSecrets>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(static sp => new WebhookClock(sp.GetKeyedService<TimeProvider>(TimeKey) ?? sp.GetRequiredService<TimeProvider>()));
-        services.AddHttpClient(WebhookSender.ClientName, static client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(WebhookSender.ClientName)
             // A 3xx is a failure (Standard Webhooks): following it would deliver somewhere nobody configured.
             .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
             // IHttpClientFactory logs every request's full URL at Information, and a webhook URL may carry a
