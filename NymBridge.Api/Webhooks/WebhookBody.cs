@@ -29,8 +29,8 @@ public sealed class WebhookBody : IDisposable
     }
 
     /// <summary>
-    /// An attempt that failed or timed out may leave HttpClient still copying the body out (it does not wait for
-    /// the request's content when the request is cancelled): the array goes to the GC, never back to the pool.
+    /// An attempt that ended early (failed, timed out, threw) may leave the handler still copying the body out: a
+    /// cancelled request need not wait for its content to finish. The array goes to the GC, never back to the pool.
     /// </summary>
     public void Abandon() => _array = null;
 

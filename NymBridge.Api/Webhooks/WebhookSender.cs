@@ -50,6 +50,7 @@ public sealed class WebhookSender(IHttpMessageHandlerFactory handlers, WebhookCl
         // One token for both the endpoint's timeout and the host's stop (a linked source would be a second one).
         using var deadline = new CancellationTokenSource(timeout, time);
         using var stop = stopping.UnsafeRegister(static d => ((CancellationTokenSource)d!).Cancel(), deadline);
+        var answered = false;
         try
         {
             using var invoker = new HttpMessageInvoker(handlers.CreateHandler(ClientName), disposeHandler: false);
@@ -63,22 +64,16 @@ public sealed class WebhookSender(IHttpMessageHandlerFactory handlers, WebhookCl
                 _ => $"HTTP {status}",
             };
             TimeSpan? retryAfter = status is 429 or 503 ? RetryAfter(response.Headers.RetryAfter) : null;
+            answered = true;
             return new WebhookResponse(status, error, read, tooLarge, length, response.Content.Headers.ContentType?.MediaType, retryAfter,
                 Stopwatch.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
         {
-            body.Abandon();
             return Failure($"timed out after {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s", started);
-        }
-        catch (OperationCanceledException)
-        {
-            body.Abandon();
-            throw;
         }
         catch (HttpRequestException e)
         {
-            body.Abandon();
             // The message names the host and port; never the path or query, which may carry a token.
             return Failure(e.HttpRequestError switch
             {
@@ -88,6 +83,15 @@ public sealed class WebhookSender(IHttpMessageHandlerFactory handlers, WebhookCl
                 HttpRequestError.ResponseEnded => "the connection closed before the answer ended",
                 _ => $"request failed ({e.HttpRequestError})",
             }, started);
+        }
+        finally
+        {
+            // Whatever ended the attempt early (a timeout, a refused connection, any other exception), the request
+            // may still be reading the body.
+            if (!answered)
+            {
+                body.Abandon();
+            }
         }
     }
 
