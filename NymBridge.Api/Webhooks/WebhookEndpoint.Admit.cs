@@ -82,6 +82,10 @@ public sealed partial class WebhookEndpoint
 
             return new WebhookStateChange(_row, Upserts: upserts);
         });
+        lock (_lock)
+        {
+            _admittedThrough = batch[^1].Seq;
+        }
     }
 
     private enum Take { Started, Admit, Nothing }
@@ -102,6 +106,11 @@ public sealed partial class WebhookEndpoint
         var now = _time.GetUtcNow();
         foreach (var d in _deliveries.Values)
         {
+            if (d.Seq > _admittedThrough)
+            {
+                break; // sorted by seq: the rest wait for their admission's commit, and the loop starts them after it
+            }
+
             if (!d.Failed && !_inFlight.Contains(d.Seq) && d.NextAttemptAt <= now)
             {
                 due = d;
@@ -149,6 +158,11 @@ public sealed partial class WebhookEndpoint
             DateTimeOffset? next = null;
             foreach (var d in _deliveries.Values)
             {
+                if (d.Seq > _admittedThrough)
+                {
+                    break;
+                }
+
                 if (!d.Failed && !_inFlight.Contains(d.Seq) && (next is null || d.NextAttemptAt < next))
                 {
                     next = d.NextAttemptAt;

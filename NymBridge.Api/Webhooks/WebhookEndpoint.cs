@@ -63,6 +63,9 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
     private WebhookError? _stateError; // why the last commit failed, until one succeeds
     private TaskCompletionSource _saveFailed = NewSignal(); // set at each failed save, then replaced
     private WebhookEndpointRow _row = null!;
+    // Rows up to this seq are committed. A later one is in memory while its admission commits, and must not start
+    // before it: a delivery finishing meanwhile would otherwise take it (and a failing store would not hold it back).
+    private long _admittedThrough;
     private long _lastAttemptId;
     private Task? _loop;
     private Task? _reader;
@@ -118,6 +121,7 @@ public sealed partial class WebhookEndpoint : IAsyncDisposable
             }
         }
 
+        _admittedThrough = _row.Cursor;
         Log.Started(_logger, Name, _row.Cursor, _deliveries.Count);
         var cursorAtStart = _row.Cursor;
         _reader = Task.Run(() => ReadInboxAsync(cursorAtStart, _stopping.Token), CancellationToken.None);

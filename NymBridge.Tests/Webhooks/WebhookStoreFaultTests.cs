@@ -74,6 +74,39 @@ public class WebhookStoreFaultTests
         Assert.Single(Messages(receiver.Received), m => m == "a");
     }
 
+    [Fact]
+    public async Task An_event_admitted_while_a_delivery_records_its_outcome_waits_for_its_own_admission_to_be_saved()
+    {
+        using var temp = new TempDirectory();
+        var inboxPath = Path.Combine(temp.Path, "inbox.db");
+        var settings = new Dictionary<string, string?> { ["Inbox:Store"] = "Sqlite", ["Inbox:Path"] = inboxPath };
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var store = new FailingWebhookStateStore(new JournaledWebhookStateStore(
+            new SqliteWebhookStateStore(SqliteWebhookStateStore.PathFor(inboxPath), NullLogger.Instance), NullLogger.Instance))
+        {
+            HoldOutcomes = release.Task,
+        };
+        await using var bridge = await StartBridgeAsync(receiver.Url, settings, s => s.AddSingleton<IWebhookStateStore>(store));
+
+        await bridge.Emulator.InjectReceivedAsync("a"u8.ToArray());
+        await store.OutcomeHeld.Task.DefaultTimeout();
+        // b is admitted in memory; its admission's commit queues behind a's outcome, which a slow disk holds.
+        await bridge.Emulator.InjectReceivedAsync("b"u8.ToArray());
+        await bridge.WaitForWebhookAsync(w => w.GetProperty("cursor").GetInt64() == 2);
+        // a's outcome commits, and the disk fills before b's admission does: the slot a frees must not take b.
+        store.Failing = true;
+        release.SetResult();
+        await bridge.WaitForWebhookAsync(HasStateError);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var recovered = DateTimeOffset.UtcNow;
+        store.Failing = false;
+
+        var received = await receiver.WaitForAsync(r => Messages(r).Contains("b"));
+        Assert.Equal(["a", "b"], Messages(received));
+        Assert.True(received[1].At >= recovered, "b went out before its admission was saved");
+    }
+
     private static bool HasStateError(JsonElement endpoint) =>
         endpoint.TryGetProperty("stateError", out var error) && error.ValueKind == JsonValueKind.Object;
 
