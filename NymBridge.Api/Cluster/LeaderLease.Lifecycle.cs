@@ -34,7 +34,10 @@ public sealed partial class LeaderLease
 
     Task IHostedLifecycleService.StoppedAsync(CancellationToken cancellationToken) => StopAsync(cancellationToken);
 
-    /// <summary>Stops competing and, if leading, ends the term and deletes the key so another instance takes over at once.</summary>
+    /// <summary>
+    /// Stops competing and, if leading, ends the term and deletes the key so another instance takes over at once; also
+    /// when the term already ended by its own timer while the key still holds it.
+    /// </summary>
     /// <remarks>Call it after the nym-client socket is closed: a successor may connect the moment the key is gone.</remarks>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -43,7 +46,7 @@ public sealed partial class LeaderLease
         string? held;
         lock (_lock)
         {
-            held = _heldValue;
+            held = _lastHeldValue;
         }
 
         if (held is not null)

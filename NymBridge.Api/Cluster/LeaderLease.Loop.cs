@@ -103,7 +103,7 @@ public sealed partial class LeaderLease
         TaskCompletionSource<Leadership> waiters;
         lock (_lock)
         {
-            _heldValue = value;
+            _heldValue = _lastHeldValue = value;
             _leader = info;
             var termLost = _termLost = new CancellationTokenSource(UntilGiveUp(sent), _time);
             termLost.Token.UnsafeRegister(_ => Lose(TermExpiredReason, termLost), null);

@@ -29,6 +29,9 @@ public sealed partial class LeaderLease : ILeaderLocator, IHostedLifecycleServic
 
     // Guarded by _lock.
     private string? _heldValue;
+    // The value of the last term, kept after the term ends: a term its own timer ended (renewals stuck behind a busy
+    // thread pool or a slow Redis) may still own the key, and a stop deletes it (compare-and-delete, so only if so).
+    private string? _lastHeldValue;
     private CancellationTokenSource? _termLost;
     private Leadership? _current;
     private TaskCompletionSource<Leadership> _nextLeadership = NewLeadershipSource();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using NymBridge.Api.Cluster;
 using StackExchange.Redis;
 
@@ -164,4 +165,21 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
         Assert.Equal(ClusterRole.Follower, observer.Role);
     }
 
+    [Fact]
+    public async Task A_leader_whose_term_its_own_timer_ended_still_deletes_its_key_when_it_stops()
+    {
+        // Renewals stuck (as behind a busy thread pool) until the term's timer ends it: the key in Redis is still a's.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var a = await _leases.StartLeaseAsync("a", time: time);
+        var leadership = await a.WaitForLeadershipAsync(default).WaitAsync(Timeout);
+        time.Advance(a.GiveUpAfter);
+        await LeaseFixture.WhenCancelledAsync(leadership.Lost).WaitAsync(Timeout);
+        using var connection = await _leases.Redis.ConnectFailingFastAsync();
+        var key = connection.GetDatabase();
+        Assert.Equal("a", LeaderInfo.TryParse(await key.StringGetAsync("{nymbridge}:leader"))?.InstanceId);
+
+        // Without the delete, a successor would wait out the rest of a lease nobody renews.
+        await a.StopAsync(default);
+        Assert.False(await key.KeyExistsAsync("{nymbridge}:leader"));
+    }
 }

@@ -17,7 +17,8 @@ internal sealed class LeaseFixture(RedisServer redis, TimeSpan lease) : IAsyncDi
     public static async Task<LeaseFixture> StartAsync(TimeSpan lease) => new(await RedisServer.StartAsync("--appendonly", "no"), lease);
 
     /// <param name="start">False: the lease is made and not started (the test starts it).</param>
-    public async Task<LeaderLease> StartLeaseAsync(string id, bool eligible = true, bool start = true)
+    /// <param name="time">The lease's clock (its renewals and its term's timer); the system's unless given.</param>
+    public async Task<LeaderLease> StartLeaseAsync(string id, bool eligible = true, bool start = true, TimeProvider? time = null)
     {
         var connection = await Redis.ConnectFailingFastAsync();
         _owned.Add(connection);
@@ -30,7 +31,7 @@ internal sealed class LeaseFixture(RedisServer redis, TimeSpan lease) : IAsyncDi
             InternalKey = new string('k', 32),
             LeaseTime = lease,
         };
-        var leaderLease = new LeaderLease(connection, Options.Create(options), TimeProvider.System, NullLogger<LeaderLease>.Instance);
+        var leaderLease = new LeaderLease(connection, Options.Create(options), time ?? TimeProvider.System, NullLogger<LeaderLease>.Instance);
         _owned.Add(leaderLease);
         if (start)
         {
