@@ -15,13 +15,18 @@ public sealed partial class WebhookEndpoint
     /// Changes the in-memory state and commits the same change, in the order the changes were made; the task
     /// ends once it is committed.
     /// </summary>
+    /// <remarks>
+    /// With no commit running, the caller commits under the endpoint's lock: saves then keep the order of the changes
+    /// without a queue, and with the journal (one write, a few µs) the commit is done when this returns. Committed
+    /// outside the lock, a second slot finishing in that window queued behind it and was resumed through two
+    /// thread-pool hops. Only a save that does not complete at once (a failing or slow store) makes later changes queue.
+    /// </remarks>
     private Task MutateAsync(Func<WebhookStateChange?> mutate)
     {
-        Task committed;
-        bool lead;
         lock (_lock)
         {
             var change = mutate();
+            Task committed;
             lock (_commitLock)
             {
                 if (change is null)
@@ -36,12 +41,16 @@ public sealed partial class WebhookEndpoint
 
                 _toCommit.Add(change);
                 committed = _nextCommit.Task;
-                lead = !_committing;
+                if (_committing)
+                {
+                    return committed;
+                }
+
                 _committing = true;
             }
-        }
 
-        return lead ? LeadCommitAsync(committed) : committed;
+            return LeadCommitAsync(committed);
+        }
     }
 
     /// <summary>
