@@ -46,7 +46,7 @@ public sealed partial class LeaderLease
         string? held;
         lock (_lock)
         {
-            held = _lastHeldValue;
+            held = _termValue;
         }
 
         if (held is not null)

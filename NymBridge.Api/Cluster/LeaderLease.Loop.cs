@@ -18,7 +18,7 @@ public sealed partial class LeaderLease
                 string? held;
                 lock (_lock)
                 {
-                    held = _heldValue;
+                    held = _current is null ? null : _termValue;
                 }
 
                 if (held is not null)
@@ -103,7 +103,7 @@ public sealed partial class LeaderLease
         TaskCompletionSource<Leadership> waiters;
         lock (_lock)
         {
-            _heldValue = _lastHeldValue = value;
+            _termValue = value;
             _leader = info;
             var termLost = _termLost = new CancellationTokenSource(UntilGiveUp(sent), _time);
             termLost.Token.UnsafeRegister(_ => Lose(TermExpiredReason, termLost), null);
@@ -151,7 +151,6 @@ public sealed partial class LeaderLease
             lost = _termLost;
             _current = null;
             _termLost = null;
-            _heldValue = null;
             if (_leader?.InstanceId == InstanceId)
             {
                 _leader = null;

@@ -28,10 +28,10 @@ public sealed partial class LeaderLease : ILeaderLocator, IHostedLifecycleServic
     private Task? _loop;
 
     // Guarded by _lock.
-    private string? _heldValue;
-    // The value of the last term, kept after the term ends: a term its own timer ended (renewals stuck behind a busy
-    // thread pool or a slow Redis) may still own the key, and a stop deletes it (compare-and-delete, so only if so).
-    private string? _lastHeldValue;
+    // The key's value for this instance's last term: held while _current is set, and kept after the term ends, since a
+    // term its own timer ended (renewals stuck behind a busy pool or a slow Redis) may still own the key, and a stop
+    // deletes it (compare-and-delete, so only if so).
+    private string? _termValue;
     private CancellationTokenSource? _termLost;
     private Leadership? _current;
     private TaskCompletionSource<Leadership> _nextLeadership = NewLeadershipSource();
