@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 
 namespace NymBridge.Api.Cluster;
@@ -16,7 +17,7 @@ internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
         }
 
         var errors = new List<string>();
-        if (!RedisConnection.TryParse(options.Redis!, out _, out var redisError))
+        if (!IsValidRedisConfiguration(options.Redis!, out var redisError))
         {
             errors.Add($"Cluster:Redis {redisError}");
         }
@@ -65,4 +66,10 @@ internal sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
     public static bool IsIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-';
 
     private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    // Its own method, never inlined: the parser's signature names StackExchange.Redis's ConfigurationOptions, and
+    // compiling Validate, which runs in every bridge, must not load that assembly into a single-process one.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool IsValidRedisConfiguration(string configuration, out string? error) =>
+        RedisConnection.TryParse(configuration, out _, out error);
 }
