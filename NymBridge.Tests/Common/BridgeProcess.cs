@@ -250,7 +250,7 @@ internal sealed class BridgeProcess : IDisposable
     /// <summary><c>nymbridge.dll</c>: the program's assembly, named after the command.</summary>
     public static string ApiAssemblyFileName => $"{typeof(Program).Assembly.GetName().Name}.dll";
 
-    private static string ApiAssemblyPath()
+    public static string ApiAssemblyPath()
     {
         // The test binaries sit in NymBridge.Tests/bin/<Configuration>/net10.0; the program is built beside them.
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
