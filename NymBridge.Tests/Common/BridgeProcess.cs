@@ -145,9 +145,15 @@ internal sealed class BridgeProcess : IDisposable
     }
 
     /// <summary>Waits for <c>/health/ready</c>: the program is up and connected to nym-client.</summary>
-    /// <remarks>Polled: a child process tells nobody when it is ready.</remarks>
-    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    /// <param name="timeout">How long the program has.</param>
+    /// <param name="through">Another of the program's endpoints to ask (HTTPS, say); by default <see cref="Client"/>.</param>
+    /// <remarks>
+    /// Polled: a child process tells nobody when it is ready. Kestrel binds its endpoints one after another and each starts
+    /// accepting as it is bound, so one endpoint answering says nothing about the next.
+    /// </remarks>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout, HttpClient? through = null)
     {
+        var client = through ?? Client;
         try
         {
             await Eventually.WaitUntilAsync(
@@ -156,7 +162,7 @@ internal sealed class BridgeProcess : IDisposable
                     Assert.False(_process.HasExited, $"the bridge exited with {(_process.HasExited ? _process.ExitCode : 0)}:\n{Output}");
                     try
                     {
-                        return (await Client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK;
+                        return (await client.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.OK;
                     }
                     catch (HttpRequestException)
                     {
