@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -62,13 +63,22 @@ public static class MetricsServiceCollectionExtensions
             if (!string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])
                 || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]))
             {
-                // Reads the standard OTEL_EXPORTER_OTLP_* settings (endpoint, protocol, headers) and OTEL_METRIC_EXPORT_INTERVAL.
-                metrics.AddOtlpExporter();
+                AddOtlpExporter(metrics);
             }
         });
 
         return services;
     }
+
+    /// <summary>
+    /// Reads the standard <c>OTEL_EXPORTER_OTLP_*</c> settings (endpoint, protocol, headers) and <c>OTEL_METRIC_EXPORT_INTERVAL</c>.
+    /// </summary>
+    /// <remarks>
+    /// A method of its own, never inlined: the JIT loads the assembly of every method a method calls when it compiles it,
+    /// so written inline above, the OTLP exporter (and its gRPC and protobuf code) was loaded into every bridge, pushing or not.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOtlpExporter(MeterProviderBuilder metrics) => metrics.AddOtlpExporter();
 
     /// <summary>
     /// Meters made by another host's <see cref="IMeterFactory"/> in the same process (the in-process
