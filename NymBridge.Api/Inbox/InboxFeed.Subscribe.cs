@@ -10,6 +10,11 @@ public sealed partial class InboxFeed
 
     private const int CatchUpPage = 500;
 
+    /// <summary>Reads a catch-up tries before its subscription ends with the store's error (the waits between: 250, 500 ms).</summary>
+    internal const int CatchUpAttempts = 3;
+
+    private static readonly TimeSpan CatchUpRetryDelay = TimeSpan.FromMilliseconds(250);
+
     /// <remarks>
     /// <para>
     /// Gaps are never silent: seqs are consecutive, so an event whose seq is not the previous one's + 1
@@ -150,15 +155,26 @@ public sealed partial class InboxFeed
             return null;
         }
 
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return epoch is null
-                ? await _store.ReadAfterAsync(after, CatchUpPage, cancellationToken)
-                : await CatchUpInEpochAsync(after, epoch, cancellationToken);
-        }
-        catch (ObjectDisposedException) when (_closed)
-        {
-            return null;
+            try
+            {
+                return epoch is null
+                    ? await _store.ReadAfterAsync(after, CatchUpPage, cancellationToken)
+                    : await CatchUpInEpochAsync(after, epoch, cancellationToken);
+            }
+            catch (ObjectDisposedException) when (_closed)
+            {
+                return null;
+            }
+            catch (InboxUnavailableException) when (attempt < CatchUpAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                // A store that misses one answer (Redis timing out while the machine is saturated) must not end every
+                // subscription that happened to read then: each client would have to reconnect and replay, which
+                // costs everyone more than waiting a moment. A store that stays unreachable still ends it.
+                Log.CatchUpRetrying(_logger, attempt);
+                await Task.Delay(CatchUpRetryDelay * attempt, _time, cancellationToken);
+            }
         }
     }
 
@@ -175,6 +191,9 @@ public sealed partial class InboxFeed
     {
         [LoggerMessage(7001, LogLevel.Debug, "A subscriber fell behind its buffer and is catching up from the store", EventName = "InboxSubscriberCatchingUp")]
         public static partial void SubscriberCatchingUp(ILogger logger);
+
+        [LoggerMessage(7002, LogLevel.Debug, "A subscriber's catch-up read found the inbox store unavailable (attempt {Attempt}); trying again", EventName = "InboxSubscriberCatchUpRetrying")]
+        public static partial void CatchUpRetrying(ILogger logger, int attempt);
     }
 
     private sealed class Subscriber

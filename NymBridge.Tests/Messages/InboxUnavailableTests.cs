@@ -86,23 +86,70 @@ public sealed class InboxUnavailableTests
         Assert.Contains("Replay(after)", error?.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>A memory store whose reads throw <see cref="InboxUnavailableException"/> while <see cref="Failing"/> is set.</summary>
+    [Fact]
+    public async Task A_SignalR_subscription_whose_store_misses_a_read_or_two_goes_on_without_a_reconnect()
+    {
+        var (host, store) = await StartAsync();
+        await using var _ = host;
+        store.FailNextReads(InboxFeed.CatchUpAttempts - 1); // the subscription's first read, and every retry but its last
+        var interruptions = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var events = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        await using var hub = host.CreateHubConnection(b => b.WithAutomaticReconnect());
+        hub.On<JsonElement>("received", e => events.Writer.TryWrite(e));
+        hub.Reconnecting += e =>
+        {
+            interruptions.Enqueue("reconnecting: " + e?.Message);
+            return Task.CompletedTask;
+        };
+        hub.Closed += e =>
+        {
+            interruptions.Enqueue("closed: " + e?.Message);
+            return Task.CompletedTask;
+        };
+
+        await hub.StartAsync().DefaultTimeout();
+        await Eventually.WaitUntilAsync(() => store.FailuresLeft <= 0, "the subscription to read through its failures");
+        await host.InjectMixAsync(3);
+
+        var seqs = new List<long>();
+        while (seqs.Count < 3)
+        {
+            seqs.Add((await events.Reader.ReadAsync().AsTask().DefaultTimeout()).GetProperty("seq").GetInt64());
+        }
+
+        Assert.Equal([1L, 2L, 3L], seqs);
+        Assert.Empty(interruptions);
+        Assert.Equal(HubConnectionState.Connected, hub.State);
+    }
+
+    /// <summary>
+    /// A memory store whose reads throw <see cref="InboxUnavailableException"/> while <see cref="Failing"/> is set, or for
+    /// the next reads counted by <see cref="FailNextReads"/>.
+    /// </summary>
     private sealed class UnavailableStore(IInboxStore inner) : IInboxStore
     {
         public volatile bool Failing;
+
+        private int _failuresLeft;
+
+        public int FailuresLeft => Volatile.Read(ref _failuresLeft);
+
+        public void FailNextReads(int count) => Volatile.Write(ref _failuresLeft, count);
+
+        private bool Fails => Failing || Interlocked.Decrement(ref _failuresLeft) >= 0;
 
         public string Epoch => inner.Epoch;
         public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
         public Task<IReadOnlyList<InboxEvent>> AppendAsync(IReadOnlyList<InboxEvent> events, CancellationToken cancellationToken) => inner.AppendAsync(events, cancellationToken);
 
         public Task<IReadOnlyList<InboxEvent>> ReadAfterAsync(long afterSeq, int max, CancellationToken cancellationToken) =>
-            Failing ? throw new InboxUnavailableException() : inner.ReadAfterAsync(afterSeq, max, cancellationToken);
+            Fails ? throw new InboxUnavailableException() : inner.ReadAfterAsync(afterSeq, max, cancellationToken);
 
         public Task<InboxEvent?> GetAsync(long seq, CancellationToken cancellationToken) =>
-            Failing ? throw new InboxUnavailableException() : inner.GetAsync(seq, cancellationToken);
+            Fails ? throw new InboxUnavailableException() : inner.GetAsync(seq, cancellationToken);
 
         public Task<InboxTake> TakeAsync(int max, CancellationToken cancellationToken) =>
-            Failing ? throw new InboxUnavailableException() : inner.TakeAsync(max, cancellationToken);
+            Fails ? throw new InboxUnavailableException() : inner.TakeAsync(max, cancellationToken);
 
         public InboxStats GetStats() => inner.GetStats();
         public ValueTask DisposeAsync() => inner.DisposeAsync();
