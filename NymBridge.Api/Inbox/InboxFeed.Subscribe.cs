@@ -149,14 +149,15 @@ public sealed partial class InboxFeed
 
     private async Task<IReadOnlyList<InboxEvent>?> CatchUpAsync(long after, string? epoch, CancellationToken cancellationToken)
     {
-        // Also when the bridge begins to stop: a subscriber catching up resumes from its cursor after the restart.
-        if (_closed || _releasing)
-        {
-            return null;
-        }
-
         for (var attempt = 1; ; attempt++)
         {
+            // Also when the bridge begins to stop, before a retry too: a subscriber catching up resumes from its cursor
+            // after the restart.
+            if (_closed || _releasing)
+            {
+                return null;
+            }
+
             try
             {
                 return epoch is null

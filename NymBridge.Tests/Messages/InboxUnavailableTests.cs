@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -92,8 +94,8 @@ public sealed class InboxUnavailableTests
         var (host, store) = await StartAsync();
         await using var _ = host;
         store.FailNextReads(InboxFeed.CatchUpAttempts - 1); // the subscription's first read, and every retry but its last
-        var interruptions = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var events = System.Threading.Channels.Channel.CreateUnbounded<JsonElement>();
+        var interruptions = new ConcurrentQueue<string>();
+        var events = Channel.CreateUnbounded<JsonElement>();
         await using var hub = host.CreateHubConnection(b => b.WithAutomaticReconnect());
         hub.On<JsonElement>("received", e => events.Writer.TryWrite(e));
         hub.Reconnecting += e =>
@@ -136,20 +138,21 @@ public sealed class InboxUnavailableTests
 
         public void FailNextReads(int count) => Volatile.Write(ref _failuresLeft, count);
 
-        private bool Fails => Failing || Interlocked.Decrement(ref _failuresLeft) >= 0;
+        /// <summary>Whether this read fails; a read counted by <see cref="FailNextReads"/> uses up one failure.</summary>
+        private bool FailsThisRead() => Failing || Interlocked.Decrement(ref _failuresLeft) >= 0;
 
         public string Epoch => inner.Epoch;
         public Task InitializeAsync(CancellationToken cancellationToken) => inner.InitializeAsync(cancellationToken);
         public Task<IReadOnlyList<InboxEvent>> AppendAsync(IReadOnlyList<InboxEvent> events, CancellationToken cancellationToken) => inner.AppendAsync(events, cancellationToken);
 
         public Task<IReadOnlyList<InboxEvent>> ReadAfterAsync(long afterSeq, int max, CancellationToken cancellationToken) =>
-            Fails ? throw new InboxUnavailableException() : inner.ReadAfterAsync(afterSeq, max, cancellationToken);
+            FailsThisRead() ? throw new InboxUnavailableException() : inner.ReadAfterAsync(afterSeq, max, cancellationToken);
 
         public Task<InboxEvent?> GetAsync(long seq, CancellationToken cancellationToken) =>
-            Fails ? throw new InboxUnavailableException() : inner.GetAsync(seq, cancellationToken);
+            FailsThisRead() ? throw new InboxUnavailableException() : inner.GetAsync(seq, cancellationToken);
 
         public Task<InboxTake> TakeAsync(int max, CancellationToken cancellationToken) =>
-            Fails ? throw new InboxUnavailableException() : inner.TakeAsync(max, cancellationToken);
+            FailsThisRead() ? throw new InboxUnavailableException() : inner.TakeAsync(max, cancellationToken);
 
         public InboxStats GetStats() => inner.GetStats();
         public ValueTask DisposeAsync() => inner.DisposeAsync();
