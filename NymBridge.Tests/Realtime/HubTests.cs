@@ -221,10 +221,18 @@ public class HubTests
     private static async Task<HubConnection> ConnectAsync(BridgeHost host, Channel<JsonElement> events, Channel<StatusPush>? statuses = null)
     {
         var connection = host.CreateHubConnection();
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         connection.On<JsonElement>("received", e => events.Writer.TryWrite(e));
         connection.On<JsonElement>("error", e => events.Writer.TryWrite(e));
-        connection.On<StatusPush>("status", s => statuses?.Writer.TryWrite(s));
+        connection.On<StatusPush>("status", s =>
+        {
+            statuses?.Writer.TryWrite(s);
+            subscribed.TrySetResult();
+        });
         await connection.StartAsync().DefaultTimeout();
+        // StartAsync returns with the handshake, which the server answers before OnConnectedAsync subscribes: the
+        // first status comes after the subscription, so from here on every event is pushed (as a client should wait).
+        await subscribed.Task.DefaultTimeout();
         return connection;
     }
 
