@@ -97,29 +97,53 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
     }
 
     /// <summary>Runs a load command to its end and returns its RESULT.</summary>
-    public async Task<JsonElement> RunToolAsync(ReportSection section, string name, TimeSpan timeout, params string[] args)
+    public Task<JsonElement> RunToolAsync(ReportSection section, string name, TimeSpan timeout, params string[] args) =>
+        ResultOfAsync(Start(section, name, "dotnet", [ToolsDll, .. args], environment: ToolEnvironment), timeout);
+
+    /// <summary>Runs a load command on <paramref name="cpus"/> (a <c>taskset</c> CPU list) to its end and returns its RESULT.</summary>
+    public Task<JsonElement> RunPinnedToolAsync(ReportSection section, string name, TimeSpan timeout, string cpus, params string[] args) =>
+        ResultOfAsync(Start(section, name, "taskset", ["-c", cpus, "dotnet", ToolsDll, .. args], environment: ToolEnvironment), timeout);
+
+    private static async Task<JsonElement> ResultOfAsync(ChildProcess started, TimeSpan timeout)
     {
-        await using var process = StartTool(section, name, args);
+        await using var process = started;
         var result = await process.ResultAsync(timeout);
         await process.WaitForExitAsync(TimeSpan.FromSeconds(30));
         return result;
     }
 
-    public async Task<WrkResult> RunWrkAsync(ReportSection section, string name, Uri url, string bodyFile, string contentType, double seconds, int connections = 64)
+    /// <param name="cpus">A <c>taskset</c> CPU list to run wrk on (null: wherever the scheduler puts it).</param>
+    public async Task<WrkResult> RunWrkAsync(ReportSection section, string name, Uri url, string bodyFile, string contentType, double seconds, int connections = 64,
+        string? cpus = null)
     {
         var args = new List<string>
         {
             "-t2", $"-c{connections}", $"-d{Inv(seconds)}s", "--latency", "-s", Path.Combine(Repo, "bench/wrk/post.lua"), url.ToString(),
             "--", bodyFile, contentType,
         };
-        await using var process = Start(section, name, "wrk", args);
+        var childrenBefore = ChildrenCpu.Seconds();
+        await using var process = cpus is null ? Start(section, name, "wrk", args) : Start(section, name, "taskset", ["-c", cpus, "wrk", .. args]);
         var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(seconds + 30));
         if (code != 0)
         {
             throw new InvalidOperationException($"wrk exited with {code}:\n{process.Output}");
         }
 
-        return WrkResult.Parse(process.Output);
+        return WrkResult.Parse(process.Output) with { CpuSeconds = ChildrenCpu.Seconds() - childrenBefore };
+    }
+
+    /// <summary>
+    /// Moves every thread of a running process to <paramref name="cpus"/> (<c>taskset -a -p</c>); the threads it starts later
+    /// inherit that. Its runtime still believes it has the cores it saw at start (thread pool, GC), as when an operator pins it.
+    /// </summary>
+    public async Task PinAsync(ReportSection section, string name, int pid, string cpus)
+    {
+        await using var process = Start(section, $"taskset-{name}", "taskset", ["-a", "-p", "-c", cpus, Inv(pid)]);
+        var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"taskset exited with {code}:\n{process.Output}");
+        }
     }
 
     public static string Inv(double value) => value.ToString(CultureInfo.InvariantCulture);

@@ -4,7 +4,8 @@ using System.Text.RegularExpressions;
 namespace NymBridge.Bench.Tools.Suite;
 
 /// <summary>One wrk run's figures, read from its text output (<c>--latency</c>).</summary>
-internal sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, double P90Ms, double P99Ms, long Requests, long Non2xx, long SocketErrors)
+/// <param name="CpuSeconds">wrk's own CPU time (user + system) over the run, from the suite's reaped children.</param>
+internal sealed partial record WrkResult(double RequestsPerSecond, double P50Ms, double P90Ms, double P99Ms, long Requests, long Non2xx, long SocketErrors, double CpuSeconds = 0)
 {
     public static WrkResult Parse(string output)
     {
