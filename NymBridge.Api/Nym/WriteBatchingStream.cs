@@ -9,7 +9,9 @@ namespace NymBridge.Api.Nym;
 /// </summary>
 /// <remarks>
 /// The websocket serializes its own frame writes, but a keep-alive ping may be written while the
-/// writer flushes; the gate keeps socket writes from overlapping and in order.
+/// writer flushes; the gate keeps socket writes from overlapping and in order. A write that goes
+/// through while bytes are held sends them first, and nothing is added to the batch until they are
+/// on the socket: otherwise a frame added meanwhile would be dropped when the held count is reset.
 /// </remarks>
 internal sealed class WriteBatchingStream(Stream inner) : Stream
 {
@@ -21,6 +23,8 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
     private readonly byte[] _batch = GC.AllocateUninitializedArray<byte>(MaxBatchBytes);
     private int _batched;
     private bool _batching;
+    // Held bytes are being written by a write that goes through: none may be added behind them until then.
+    private bool _draining;
     private CancellationToken _batchDeadline;
 
     public override bool CanRead => true;
@@ -68,7 +72,11 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
         }
         finally
         {
-            _batched = 0;
+            lock (_lock)
+            {
+                _batched = 0;
+            }
+
             _gate.Release();
         }
     }
@@ -78,7 +86,7 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
         CancellationToken deadline;
         lock (_lock)
         {
-            if (_batching && _batched + buffer.Length <= MaxBatchBytes)
+            if (CanAppend(buffer.Length))
             {
                 buffer.Span.CopyTo(_batch.AsSpan(_batched));
                 _batched += buffer.Length;
@@ -91,16 +99,29 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
         return WriteThroughAsync(buffer, deadline);
     }
 
+    private bool CanAppend(int length) => _batching && !_draining && _batched + length <= MaxBatchBytes;
+
     private async ValueTask WriteThroughAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Only a batch's own writer gets here with bytes held (its next frame did not fit), so they go first.
-            if (_batched > 0)
+            // Bytes held: the batch's own next frame did not fit, or a batch began while this write waited at the gate.
+            // Either way they were written before this one, so they go first.
+            var held = TakeHeld();
+            if (held > 0)
             {
-                await inner.WriteAsync(_batch.AsMemory(0, _batched), cancellationToken).ConfigureAwait(false);
-                _batched = 0;
+                try
+                {
+                    await inner.WriteAsync(_batch.AsMemory(0, held), cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    EndDraining(written: false);
+                    throw;
+                }
+
+                EndDraining(written: true);
             }
 
             await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -108,6 +129,30 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Under the gate: how many bytes are held; while they are written, writes go through (and wait at the gate) instead of joining them.</summary>
+    private int TakeHeld()
+    {
+        lock (_lock)
+        {
+            _draining = _batched > 0;
+            return _batched;
+        }
+    }
+
+    /// <param name="written">False: the held bytes stay, so the batch's flush tries them again and fails on the broken socket, and its callers get the error, not a success.</param>
+    private void EndDraining(bool written)
+    {
+        lock (_lock)
+        {
+            if (written)
+            {
+                _batched = 0;
+            }
+
+            _draining = false;
         }
     }
 
@@ -121,7 +166,7 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
     {
         lock (_lock)
         {
-            if (_batching && _batched + buffer.Length <= MaxBatchBytes)
+            if (CanAppend(buffer.Length))
             {
                 buffer.CopyTo(_batch.AsSpan(_batched));
                 _batched += buffer.Length;
@@ -132,10 +177,20 @@ internal sealed class WriteBatchingStream(Stream inner) : Stream
         _gate.Wait();
         try
         {
-            if (_batched > 0)
+            var held = TakeHeld();
+            if (held > 0)
             {
-                inner.Write(_batch, 0, _batched);
-                _batched = 0;
+                try
+                {
+                    inner.Write(_batch, 0, held);
+                }
+                catch
+                {
+                    EndDraining(written: false);
+                    throw;
+                }
+
+                EndDraining(written: true);
             }
 
             inner.Write(buffer);

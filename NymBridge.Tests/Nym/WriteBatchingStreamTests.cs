@@ -100,6 +100,27 @@ public class WriteBatchingStreamTests
             pairs.Where(p => p.Item1 != 0xEE).Select(p => ((int)p.Item1, (int)p.Item2)));
     }
 
+    [Fact]
+    public async Task A_write_made_while_held_bytes_go_through_is_not_dropped()
+    {
+        var socket = new RecordingStream { HoldFirstWrite = true };
+        await using var stream = new WriteBatchingStream(socket);
+        var large = new byte[WriteBatchingStream.MaxBatchBytes];
+
+        stream.BeginBatch(CancellationToken.None);
+        await stream.WriteAsync(new byte[] { 1 });
+        // A frame too large for the batch goes through, the held byte first: that socket write stalls.
+        var through = stream.WriteAsync(large).AsTask();
+        await socket.FirstWriteStarted.DefaultTimeout();
+        // Written while the held byte is on its way: it must neither join bytes that are being written nor be lost.
+        var during = stream.WriteAsync(new byte[] { 2 }).AsTask();
+        socket.ReleaseFirstWrite();
+        await Task.WhenAll(through, during).DefaultTimeout();
+        await stream.FlushBatchAsync(CancellationToken.None);
+
+        Assert.Equal([[1], large, [2]], socket.Writes);
+    }
+
     private sealed class RecordingStream : Stream
     {
         private readonly Lock _lock = new();
@@ -109,6 +130,15 @@ public class WriteBatchingStreamTests
         public bool Fail { get; init; }
         public bool Stall { get; init; }
         public bool Delay { get; init; }
+        public bool HoldFirstWrite { get; init; }
+
+        private readonly TaskCompletionSource _firstWriteStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _firstWriteReleased = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _started;
+
+        public Task FirstWriteStarted => _firstWriteStarted.Task;
+
+        public void ReleaseFirstWrite() => _firstWriteReleased.TrySetResult();
 
         public List<byte[]> Writes
         {
@@ -139,6 +169,12 @@ public class WriteBatchingStreamTests
                 if (Delay)
                 {
                     await Task.Yield();
+                }
+
+                if (HoldFirstWrite && Interlocked.Increment(ref _started) == 1)
+                {
+                    _firstWriteStarted.TrySetResult();
+                    await _firstWriteReleased.Task;
                 }
 
                 lock (_lock)
