@@ -8,6 +8,10 @@ namespace NymBridge.Bench.Tools.Suite;
 /// </summary>
 internal static class FanOutSection
 {
+    /// <summary>The columns of a signalr-load step (<see cref="Row"/>), the run's name first.</summary>
+    private static readonly string[] Columns =
+        ["run", "inbound/s asked", "inbound/s written", "deliveries", "deliveries/s", "p50", "p99", "max", "drain after last frame", "kept up", "bridge CPU µs/delivery", "load process CPU µs/delivery"];
+
     public static async Task RunAsync(SuiteContext ctx)
     {
         var section = ctx.Report.Section("3. Fan-out: SignalR subscribers on /hubs/messages");
@@ -34,7 +38,7 @@ internal static class FanOutSection
             var (moderate, latency) = (latencies[0], latencies[^1]);
             var steps = result.GetProperty("steps").EnumerateArray().ToList();
             var warmup = result.GetProperty("warmup");
-            section.Table(["run", "inbound/s asked", "inbound/s written", "deliveries", "deliveries/s", "p50", "p99", "max", "drain after last frame", "kept up", "bridge CPU µs/delivery", "load process CPU µs/delivery"],
+            section.Table(Columns,
                 new[] { ("warm-up (not judged)", warmup) }.Concat(steps.Select(s => ("ramp", s))).Concat(latencies.Select(l => ("latency", l))).Select(x => Row(x.Item1, x.Item2)));
 
             var expected = latencies.Sum(l => l.GetProperty("expected").GetInt64());
@@ -88,16 +92,17 @@ internal static class FanOutSection
         await ctx.PinAsync(section, "fanout-bridge", bridge.Pid, BridgeCpu);
         await ctx.PinAsync(section, "fanout-emulator", emulator.Process.Pid, LoadCpu);
         Console.WriteLine($"fan-out pinned (load {SuiteContext.LoadAverage()})");
+        var warmupSeconds = ctx.Seconds(4);
         var emulatorBefore = Measure.CpuSeconds(emulator.Process.Pid);
         var result = await ctx.RunPinnedToolAsync(section, "signalr-load-pinned", TimeSpan.FromMinutes(3), LoadCpu, "signalr-load",
             "--bridge", bridge.Url.ToString(), "--control", emulator.Control.ToString(), "--pid", SuiteContext.Inv(bridge.Pid), "--subscribers", SuiteContext.Inv(subscribers),
-            "--latency-rates", "1000", "--seconds", SuiteContext.Inv(seconds), "--warmup-seconds", SuiteContext.Inv(ctx.Seconds(4)));
+            "--latency-rates", "1000", "--seconds", SuiteContext.Inv(seconds), "--warmup-seconds", SuiteContext.Inv(warmupSeconds));
         var emulatorCpu = Measure.CpuSeconds(emulator.Process.Pid) - emulatorBefore;
         var warmup = result.GetProperty("warmup");
         var latency = result.GetProperty("latencies").EnumerateArray().Single();
-        section.Text("Pinned (3e'): the bridge on CPU 0 (`taskset -a -p`), the emulator and a new `signalr-load` process on CPU 1 (`taskset -c 1`), a 4 s warm-up " +
-                     $"at 200 events/s, then 1,000 events/s for {Measure.F(seconds, 0)} s. The emulator used {Measure.F(emulatorCpu, 1)} s of CPU over the whole run.");
-        section.Table(["run (pinned)", "inbound/s asked", "inbound/s written", "deliveries", "deliveries/s", "p50", "p99", "max", "drain after last frame", "kept up", "bridge CPU µs/delivery", "load process CPU µs/delivery"],
+        section.Text("Pinned (3e'): the bridge on CPU 0 (`taskset -a -p`), the emulator and a new `signalr-load` process on CPU 1 (`taskset -c 1`), a " +
+                     $"{Measure.F(warmupSeconds, 0)} s warm-up at 200 events/s, then 1,000 events/s for {Measure.F(seconds, 0)} s. The emulator used {Measure.F(emulatorCpu, 1)} s of CPU over the whole run.");
+        section.Table(["run (pinned)", .. Columns[1..]],
             [Row("warm-up (not judged)", warmup), Row("latency", latency)]);
         var delivered = latency.GetProperty("delivered").GetInt64();
         ctx.Report.Target(new Target("3e'", "3e pinned: bridge CPU per delivery at 1,000 events/s × 100 with the bridge alone on CPU 0, emulator and load on CPU 1",

@@ -172,12 +172,12 @@ internal static class OutboundSection
             runs.Add((pairRuns[0], pairRuns[1]));
         }
 
-        var ratio = Stats.Median(runs.Select(r => r.B.Wrk.RequestsPerSecond)) / Stats.Median(runs.Select(r => r.A.Wrk.RequestsPerSecond));
-        var cpuRatio = Stats.Median(runs.Select(r => r.B.ServerCpuUs)) / Stats.Median(runs.Select(r => r.A.ServerCpuUs));
+        var (rpsA, rpsB) = (Stats.Median(runs.Select(r => r.A.Wrk.RequestsPerSecond)), Stats.Median(runs.Select(r => r.B.Wrk.RequestsPerSecond)));
+        var (cpuA, cpuB) = (Stats.Median(runs.Select(r => r.A.ServerCpuUs)), Stats.Median(runs.Select(r => r.B.ServerCpuUs)));
         var pairs = string.Join(", ", runs.Select(r => Measure.F(r.B.Wrk.RequestsPerSecond / r.A.Wrk.RequestsPerSecond, 2)));
         ctx.Report.Target(new Target("1a'", "1a pinned: the server alone on CPU 0, wrk and the emulator on CPU 1 (issue 13: reported beside the unpinned 1a)",
-            $"{Measure.F(ratio * 100, 1)}% ({Measure.F(Stats.Median(runs.Select(r => r.B.Wrk.RequestsPerSecond)), 0)} vs {Measure.F(Stats.Median(runs.Select(r => r.A.Wrk.RequestsPerSecond)), 0)} req/s; " +
-            $"per pair {pairs}); CPU {Measure.F(cpuRatio, 2)}× ({Measure.F(Stats.Median(runs.Select(r => r.B.ServerCpuUs)), 0)} vs {Measure.F(Stats.Median(runs.Select(r => r.A.ServerCpuUs)), 0)} µs)",
+            $"{Measure.F(rpsB / rpsA * 100, 1)}% ({Measure.F(rpsB, 0)} vs {Measure.F(rpsA, 0)} req/s; per pair {pairs}); " +
+            $"CPU {Measure.F(cpuB / cpuA, 2)}× ({Measure.F(cpuB, 0)} vs {Measure.F(cpuA, 0)} µs)",
             "reported", "", null, Reported: true));
         return bridgeOk;
     }

@@ -98,7 +98,7 @@ internal sealed class SuiteContext(string repo, string work, bool quick, Report 
 
     /// <summary>Runs a load command to its end and returns its RESULT.</summary>
     public Task<JsonElement> RunToolAsync(ReportSection section, string name, TimeSpan timeout, params string[] args) =>
-        ResultOfAsync(Start(section, name, "dotnet", [ToolsDll, .. args], environment: ToolEnvironment), timeout);
+        ResultOfAsync(StartTool(section, name, args), timeout);
 
     /// <summary>Runs a load command on <paramref name="cpus"/> (a <c>taskset</c> CPU list) to its end and returns its RESULT.</summary>
     public Task<JsonElement> RunPinnedToolAsync(ReportSection section, string name, TimeSpan timeout, string cpus, params string[] args) =>
